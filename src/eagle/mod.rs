@@ -1,1 +1,21 @@
-//! (in progress)
+//! Talking to the Rainforest EAGLE over its local HTTP API.
+//!
+//! [`Eagle`] is what the daemon polls: it detects the API generation, picks the meter, sends
+//! the requests built in [`request`] through [`transport`], and decodes the replies
+//! ([`device_list`], [`device_query`], [`legacy`]) into a [`MeterSample`]. Parsing is tolerant
+//! of every firmware quirk in the field notes, and never guesses a number.
+
+pub mod device_list;
+pub mod device_query;
+mod error;
+mod gateway;
+pub mod legacy;
+pub mod request;
+mod sample;
+pub mod transport;
+pub mod value;
+mod xml;
+
+pub use error::EagleError;
+pub use gateway::{Api, Eagle};
+pub use sample::{Anomaly, MeterSample};

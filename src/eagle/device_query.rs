@@ -1,0 +1,380 @@
+//! `device_query` replies of the EAGLE-200 / EAGLE 3: one meter's variables → [`MeterSample`].
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use super::device_list::{parse_hardware_address, parse_last_contact};
+use super::error::EagleError;
+use super::sample::{Anomaly, MeterSample};
+use super::value::{check_demand, parse_value, to_base_unit, unwrap_negative, Value};
+use super::xml;
+
+/// Variable names, which drifted across firmware (notes §3.3); first match wins.
+const DEMAND: &[&str] = &["zigbee:InstantaneousDemand"];
+const DELIVERED: &[&str] = &["zigbee:CurrentSummationDelivered"];
+const RECEIVED: &[&str] = &["zigbee:CurrentSummationReceived"];
+const MULTIPLIER: &[&str] = &["zigbee:Multiplier"];
+const DIVISOR: &[&str] = &["zigbee:Divisor"];
+const PRICE: &[&str] = &["zigbee:Price"];
+const PRICE_DIGITS: &[&str] = &["zigbee:PriceTrailingDigits", "zigbee:TrailingDigits"];
+const CURRENCY: &[&str] = &["zigbee:PriceCurrency", "zigbee:Currency"];
+const RATE_LABEL: &[&str] = &["zigbee:PriceRateLabel", "zigbee:RateLabel"];
+const TIER: &[&str] = &["zigbee:PriceTier"];
+
+/// `PriceTrailingDigits` of 255 is the firmware's "no price".
+const NO_PRICE_DIGITS: &str = "255";
+
+/// One variable: value text and units text, both trimmed.
+struct RawVariable {
+    value: Option<String>,
+    units: Option<String>,
+}
+
+/// Parses a `device_query` reply for the meter. A meter whose ConnectionStatus is not
+/// `Connected` gives [`EagleError::MeterNotJoined`]: its values are empty or stale.
+pub fn parse_device_query(body: &str) -> Result<MeterSample, EagleError> {
+    let malformed = |kind, detail: String| EagleError::Malformed {
+        command: "device_query",
+        kind,
+        detail,
+    };
+    if body.trim().is_empty() {
+        return Err(malformed("empty-body", "empty reply".into()));
+    }
+    xml::read_root(body, |root| {
+        if !xml::is(root, "Device") {
+            return Err(malformed(
+                "unexpected-root",
+                format!("root element <{}>", root.tag_name().name()),
+            ));
+        }
+        let details = xml::child(root, "DeviceDetails")
+            .ok_or_else(|| malformed("no-device-details", "no <DeviceDetails>".into()))?;
+        let address_text = xml::child_text(details, "HardwareAddress").unwrap_or("");
+        let meter = parse_hardware_address(address_text)
+            .ok_or_else(|| malformed("bad-address", format!("HardwareAddress {address_text:?}")))?;
+        let status = xml::child_text(details, "ConnectionStatus").unwrap_or("");
+        if !status.eq_ignore_ascii_case("Connected") {
+            return Err(EagleError::MeterNotJoined {
+                meter,
+                status: status.to_string(),
+            });
+        }
+        let last_contact_text = xml::child_text(details, "LastContact").unwrap_or("");
+        let meter_time = parse_last_contact(last_contact_text)
+            .flatten()
+            .ok_or_else(|| {
+                malformed(
+                    "bad-last-contact",
+                    format!("LastContact {last_contact_text:?}"),
+                )
+            })?;
+        let components = xml::child(root, "Components")
+            .ok_or_else(|| malformed("no-components", "<Device> without <Components>".into()))?;
+        let variables = collect_variables(components);
+        Ok(decode(meter, meter_time, &variables))
+    })
+    .map_err(|e| malformed("bad-xml", e.to_string()))?
+}
+
+/// Gathers every `<Variable>` under `<Components>` by lowercased name.
+fn collect_variables(components: roxmltree::Node<'_, '_>) -> HashMap<String, RawVariable> {
+    let mut variables = HashMap::new();
+    for variable in components.descendants().filter(|n| xml::is(*n, "Variable")) {
+        let Some(name) = xml::child_text(variable, "Name") else {
+            continue;
+        };
+        variables.insert(
+            name.to_ascii_lowercase(),
+            RawVariable {
+                value: xml::child_text(variable, "Value").map(str::to_string),
+                units: xml::child_text(variable, "Units").map(str::to_string),
+            },
+        );
+    }
+    variables
+}
+
+/// The first variable present under any of `names`, with the name it was found under.
+fn lookup<'a>(
+    variables: &'a HashMap<String, RawVariable>,
+    names: &[&'static str],
+) -> Option<(&'a RawVariable, &'static str)> {
+    names.iter().find_map(|&name| {
+        variables
+            .get(&name.to_ascii_lowercase())
+            .map(|variable| (variable, name))
+    })
+}
+
+/// A numeric variable in its base unit, or `None` (missing, or refused with an anomaly).
+fn quantity(
+    variables: &HashMap<String, RawVariable>,
+    names: &[&'static str],
+    base_unit: &str,
+    anomalies: &mut Vec<Anomaly>,
+) -> Option<Decimal> {
+    let (raw, name) = lookup(variables, names)?;
+    match parse_value(raw.value.as_deref(), raw.units.as_deref()) {
+        Value::Missing => None,
+        Value::Unparseable(text) => {
+            anomalies.push(Anomaly::Unparseable {
+                variable: name.to_string(),
+                text,
+            });
+            None
+        }
+        Value::Number { value, unit } => {
+            let converted = to_base_unit(value, unit.as_deref(), base_unit);
+            if converted.is_none() {
+                anomalies.push(Anomaly::UnknownUnit {
+                    variable: name.to_string(),
+                    unit: unit.unwrap_or_default(),
+                });
+            }
+            converted
+        }
+    }
+}
+
+/// A text variable, `None` when absent or empty.
+fn text(variables: &HashMap<String, RawVariable>, names: &[&'static str]) -> Option<String> {
+    lookup(variables, names)
+        .and_then(|(raw, _)| raw.value.clone())
+        .filter(|v| !v.is_empty())
+}
+
+/// A scale factor (Multiplier/Divisor); absent or unreadable means 1, as 0 does.
+fn scale(variables: &HashMap<String, RawVariable>, names: &[&'static str]) -> Decimal {
+    text(variables, names)
+        .and_then(|t| Decimal::from_str(&t).ok())
+        .unwrap_or(Decimal::ONE)
+}
+
+fn decode(
+    meter: String,
+    meter_time: chrono::DateTime<chrono::Utc>,
+    variables: &HashMap<String, RawVariable>,
+) -> MeterSample {
+    let mut anomalies = Vec::new();
+    let demand_kw = quantity(variables, DEMAND, "kW", &mut anomalies)
+        .map(|kw| unwrap_negative(kw, scale(variables, MULTIPLIER), scale(variables, DIVISOR)))
+        .and_then(|kw| check_demand(kw, DEMAND[0], &mut anomalies));
+    let delivered_kwh = quantity(variables, DELIVERED, "kWh", &mut anomalies);
+    let received_kwh = quantity(variables, RECEIVED, "kWh", &mut anomalies);
+    let no_price = text(variables, PRICE_DIGITS).as_deref() == Some(NO_PRICE_DIGITS);
+    let price = lookup(variables, PRICE).and_then(|(raw, name)| {
+        match parse_value(raw.value.as_deref(), None) {
+            Value::Number { value, .. } if !no_price => Some(value),
+            Value::Number { .. } | Value::Missing => None,
+            Value::Unparseable(text) => {
+                anomalies.push(Anomaly::Unparseable {
+                    variable: name.to_string(),
+                    text,
+                });
+                None
+            }
+        }
+    });
+    let currency = text(variables, CURRENCY).and_then(|c| currency_code(&c));
+    let tier = text(variables, TIER).and_then(|t| t.parse::<i64>().ok());
+    MeterSample {
+        meter,
+        meter_time,
+        demand_kw,
+        delivered_kwh,
+        received_kwh,
+        price,
+        currency,
+        rate_label: text(variables, RATE_LABEL),
+        tier,
+        anomalies,
+    }
+}
+
+/// An ISO 4217 alphabetic code from what the firmware sends: the code itself (`USD`) or the
+/// numeric code (`840`) for the currencies of the utilities that deployed EAGLEs.
+pub fn currency_code(text: &str) -> Option<String> {
+    let text = text.trim();
+    if text.len() == 3 && text.chars().all(|c| c.is_ascii_alphabetic()) {
+        return Some(text.to_ascii_uppercase());
+    }
+    let code = match text.trim_start_matches('0').parse::<u16>().ok()? {
+        36 => "AUD",
+        124 => "CAD",
+        554 => "NZD",
+        826 => "GBP",
+        840 => "USD",
+        978 => "EUR",
+        _ => return None,
+    };
+    Some(code.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(s: &str) -> Option<Decimal> {
+        Some(Decimal::from_str(s).unwrap())
+    }
+
+    fn fixture(name: &str) -> String {
+        let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    fn sample(name: &str) -> MeterSample {
+        parse_device_query(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    #[test]
+    fn manual_2017_inline_unit_three_decimals() {
+        let s = sample("device_query_2017_one_variable.xml");
+        assert_eq!(s.meter, "0x000781000081fd0b");
+        assert_eq!(s.meter_time.to_rfc3339(), "2017-08-25T23:45:00+00:00");
+        assert_eq!(s.demand_kw, dec("21.499"));
+        assert_eq!(s.delivered_kwh, None);
+        assert!(s.anomalies.is_empty());
+    }
+
+    #[test]
+    fn fixture_2019_all_variables() {
+        let s = sample("device_query_all_2019.xml");
+        assert_eq!(s.meter, "0x0007810000123456");
+        assert_eq!(s.demand_kw, dec("2.79"));
+        assert_eq!(s.delivered_kwh, dec("91937.25"));
+        assert_eq!(s.received_kwh, dec("0"));
+        assert_eq!(s.price, dec("0.0884"));
+        assert_eq!(s.currency.as_deref(), Some("USD"));
+        assert_eq!(s.rate_label.as_deref(), Some("Block 1"));
+        assert_eq!(s.tier, Some(0));
+        assert!(s.anomalies.is_empty(), "{:?}", s.anomalies);
+    }
+
+    #[test]
+    fn inline_units_six_decimals() {
+        let s = sample("device_query_2018_inline_units.xml");
+        assert_eq!(s.demand_kw, dec("0.07"));
+        assert_eq!(s.delivered_kwh, dec("14.329"));
+        assert_eq!(s.received_kwh, dec("0"));
+        assert_eq!(s.price, dec("0"));
+    }
+
+    #[test]
+    fn negative_demand_unsigned_wrap() {
+        let s = sample("device_query_negative_wrap.xml");
+        assert_eq!(s.demand_kw, dec("-3.712"));
+        assert_eq!(s.demand_kw.unwrap().to_string(), "-3.712");
+        assert_eq!(s.received_kwh, dec("841.207"));
+    }
+
+    #[test]
+    fn hybrid_inline_and_units_element() {
+        let s = sample("device_query_hybrid.xml");
+        assert_eq!(s.demand_kw, dec("2.151"));
+        assert_eq!(s.delivered_kwh, dec("1201.5"));
+    }
+
+    #[test]
+    fn names_of_2021_and_invalid_price() {
+        let s = sample("device_query_2021.xml");
+        assert_eq!(s.demand_kw, dec("1.965"));
+        // Exact decimal: no 2853.6620000000003.
+        assert_eq!(s.delivered_kwh.unwrap().to_string(), "2853.662");
+        assert_eq!(s.price, None);
+        assert_eq!(s.currency.as_deref(), Some("USD"));
+        assert_eq!(s.rate_label, None);
+        assert!(s.anomalies.is_empty(), "{:?}", s.anomalies);
+    }
+
+    #[test]
+    fn raw_ampersand_in_description() {
+        let body = fixture("device_query_raw_ampersand.xml");
+        assert!(body.contains("demand & summation"));
+        let s = sample("device_query_raw_ampersand.xml");
+        assert_eq!(s.demand_kw, dec("0.72"));
+        assert_eq!(s.delivered_kwh, dec("91937.25"));
+    }
+
+    #[test]
+    fn value_none_on_new_firmware() {
+        let s = sample("device_query_eagle3_value_none.xml");
+        assert_eq!(s.demand_kw, None);
+        assert_eq!(s.delivered_kwh, dec("3310.118"));
+        assert!(s.anomalies.is_empty());
+    }
+
+    #[test]
+    fn not_joined_meter_is_an_error_not_a_reading() {
+        let err = parse_device_query(&fixture("device_query_not_joined.xml")).unwrap_err();
+        assert!(
+            matches!(&err, EagleError::MeterNotJoined { status, .. } if status == "Not joined")
+        );
+    }
+
+    #[test]
+    fn missing_components_is_malformed() {
+        let err = parse_device_query(&fixture("device_query_no_components.xml")).unwrap_err();
+        assert_eq!(err.kind(), "no-components");
+    }
+
+    #[test]
+    fn case_insensitive_element_names() {
+        let body = fixture("device_query_all_2019.xml")
+            .replace("<Variable>", "<VARIABLE>")
+            .replace("</Variable>", "</VARIABLE>")
+            .replace("LastContact>", "lastcontact>");
+        let s = parse_device_query(&body).unwrap();
+        assert_eq!(s.demand_kw, dec("2.79"));
+    }
+
+    #[test]
+    fn bad_values_are_reported_and_not_stored() {
+        let body = fixture("device_query_hybrid.xml")
+            .replace("2.151000 kW</Value>", "2,151 kW</Value>")
+            .replace(
+                "1201.500000 kWh</Value>\n          <Units>kWh",
+                "1201.5 MWh</Value>\n          <Units>MWh",
+            );
+        let s = parse_device_query(&body).unwrap();
+        assert_eq!(s.demand_kw, None);
+        assert_eq!(s.delivered_kwh, None);
+        let kinds: Vec<_> = s.anomalies.iter().map(Anomaly::kind).collect();
+        assert_eq!(kinds, ["unparseable-value", "unknown-unit"]);
+        // A wrap that cannot be undone (raw above 2^32) is implausible, not stored.
+        let body =
+            fixture("device_query_negative_wrap.xml").replace("4294963.584000", "9999999.000000");
+        let s = parse_device_query(&body).unwrap();
+        assert_eq!(s.demand_kw, None);
+        assert_eq!(s.anomalies[0].kind(), "implausible-value");
+    }
+
+    #[test]
+    fn truncated_or_foreign_bodies_are_malformed() {
+        let full = fixture("device_query_all_2019.xml");
+        for (body, kind) in [
+            (&full[..full.len() / 2], "bad-xml"),
+            ("", "empty-body"),
+            ("<DeviceList/>", "unexpected-root"),
+            ("<Device><Components/></Device>", "no-device-details"),
+        ] {
+            assert_eq!(parse_device_query(body).unwrap_err().kind(), kind);
+        }
+        let no_contact = full.replace("<LastContact>0x5c5aff97</LastContact>", "");
+        assert_eq!(
+            parse_device_query(&no_contact).unwrap_err().kind(),
+            "bad-last-contact"
+        );
+    }
+
+    #[test]
+    fn currency_codes() {
+        assert_eq!(currency_code("usd").as_deref(), Some("USD"));
+        assert_eq!(currency_code("840").as_deref(), Some("USD"));
+        assert_eq!(currency_code("0348"), None);
+        assert_eq!(currency_code(""), None);
+    }
+}
