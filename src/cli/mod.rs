@@ -1,1 +1,49 @@
-//! (in progress)
+//! The commands of the `rainforest-logger` binary, one file each; `main.rs` only parses the
+//! arguments, starts logging and the runtime, and maps errors to exit codes.
+
+mod args;
+mod check_config;
+mod demo;
+mod error;
+mod probe;
+mod run;
+mod simulate;
+mod status;
+
+use std::path::{Path, PathBuf};
+
+pub use args::{Cli, Command};
+pub use error::CommandError;
+
+use crate::config::{self, ConfigError, Settings};
+
+/// Runs one command to completion.
+pub async fn execute(command: Command) -> Result<(), CommandError> {
+    match command {
+        Command::Run { config } => run::run(config.as_deref()).await,
+        Command::CheckConfig { path, config } => {
+            check_config::check_config(path.or(config).as_deref())
+        }
+        Command::Probe { config } => probe::probe(config.as_deref()).await,
+        Command::Status { config } => status::status(config.as_deref()),
+        Command::Simulate {
+            listen,
+            profile,
+            cloud_id,
+            install_code,
+        } => simulate::simulate(listen, &profile, cloud_id, install_code).await,
+        Command::Profiles => {
+            simulate::list_profiles();
+            Ok(())
+        }
+        Command::Demo { profile, duration } => demo::demo(&profile, duration.as_deref()).await,
+    }
+}
+
+/// Finds the config file (explicit path or the search order of design §4) and loads it, with
+/// the real environment's AWS_* overrides.
+fn load_settings(explicit: Option<&Path>) -> Result<Settings, ConfigError> {
+    let candidates: Vec<&Path> = config::SEARCH_PATHS.iter().map(Path::new).collect();
+    let path: PathBuf = config::locate(explicit, &candidates)?;
+    config::load(&path, &config::process_env)
+}

@@ -1,0 +1,73 @@
+//! The command line (design §5), declared with clap.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Logs a Rainforest EAGLE energy gateway to SQLite and S3, unattended.
+#[derive(Debug, Parser)]
+#[command(name = "rainforest-logger", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the logger daemon (polls the EAGLE, buffers readings).
+    Run {
+        /// Config file (default: /boot/firmware/rainforest-logger.toml, then
+        /// /etc/rainforest-logger/config.toml).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Validate a config file; exit 0, or 1 listing every problem.
+    CheckConfig {
+        /// Config file to check (same as --config).
+        path: Option<PathBuf>,
+        /// Config file (default search order as for `run`).
+        #[arg(long, conflicts_with = "path")]
+        config: Option<PathBuf>,
+    },
+    /// Query the EAGLE once: list its meters, read the chosen one, print a table.
+    Probe {
+        /// Config file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Show the local buffer: readings stored, pending upload, last reading, last error.
+    Status {
+        /// Config file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Run the EAGLE simulator (for tests, demos and bench work; no hardware needed).
+    Simulate {
+        /// Address to listen on, e.g. 127.0.0.1:8080.
+        #[arg(long)]
+        listen: SocketAddr,
+        /// Firmware profile (see --list-profiles).
+        #[arg(long, default_value = "eagle200-2019")]
+        profile: String,
+        /// Cloud ID the simulator accepts.
+        #[arg(long, default_value = "0123ab")]
+        cloud_id: String,
+        /// Install Code the simulator accepts.
+        #[arg(long, default_value = "0123456789abcdef")]
+        install_code: String,
+    },
+    /// List the simulator's firmware profiles.
+    Profiles,
+    /// Run simulator and logger together with a temporary buffer, printing readings live.
+    Demo {
+        /// Firmware profile for the simulated EAGLE.
+        #[arg(long, default_value = "eagle200-2019")]
+        profile: String,
+        /// Stop after this long (e.g. "30s"); default: until Ctrl-C.
+        #[arg(long)]
+        duration: Option<String>,
+    },
+}

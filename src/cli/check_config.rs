@@ -1,0 +1,24 @@
+//! `check-config`: validate the file and say what it will do.
+
+use std::path::Path;
+
+use super::{load_settings, CommandError};
+use crate::config::Endpoint;
+
+/// Prints a summary of a valid config, or returns the error listing every problem.
+pub fn check_config(explicit: Option<&Path>) -> Result<(), CommandError> {
+    let settings = load_settings(explicit)?;
+    let target = match &settings.s3.endpoint {
+        Endpoint::Aws => format!("s3://{} ({})", settings.s3.bucket, settings.s3.region),
+        Endpoint::Custom(url) => format!("{url} bucket {}", settings.s3.bucket),
+        Endpoint::Directory(dir) => format!("directory {}", dir.display()),
+    };
+    println!("{}: OK", settings.source.display());
+    println!("  household   {}", settings.household.id);
+    println!("  EAGLE       {} (cloud_id {}, api {:?})", settings.eagle.base_url, settings.eagle.cloud_id, settings.eagle.api);
+    println!("  meter       {}", settings.eagle.meter.as_deref().unwrap_or("the joined electric meter"));
+    println!("  poll every  {:?}", settings.eagle.poll_interval);
+    println!("  buffer      {}", settings.storage.path.display());
+    println!("  upload to   {target}, every {:?}", settings.s3.batch_period);
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! Why a command failed, and the exit code that says so (design §5: 1 user error, 2 runtime).
+
+use thiserror::Error;
+
+use crate::config::ConfigError;
+use crate::daemon::DaemonError;
+use crate::eagle::EagleError;
+use crate::store::StoreError;
+
+/// A failed command.
+#[derive(Debug, Error)]
+pub enum CommandError {
+    /// The config file is missing or wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The EAGLE could not be read.
+    #[error(transparent)]
+    Eagle(#[from] EagleError),
+    /// The buffer could not be opened or read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The daemon could not start.
+    #[error(transparent)]
+    Daemon(#[from] DaemonError),
+    /// A wrong command-line value.
+    #[error("{0}")]
+    Usage(String),
+    /// Anything else the operating system refused.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+impl CommandError {
+    /// 1 for what the user can fix (config, credentials, arguments), 2 for runtime failures.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CommandError::Config(_) | CommandError::Usage(_) => 1,
+            CommandError::Eagle(e) | CommandError::Daemon(DaemonError::Eagle(e))
+                if e.is_credential_error() =>
+            {
+                1
+            }
+            _ => 2,
+        }
+    }
+}

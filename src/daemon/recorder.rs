@@ -1,0 +1,190 @@
+//! Turning meter samples into stored readings: dedupe, the EAGLE-reboot zero, and a small
+//! in-memory queue that holds readings while the database cannot be written.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::clock::Clock;
+use crate::eagle::MeterSample;
+use crate::reading::{Reading, StoredReading};
+use crate::store::{Store, StoreError};
+
+/// Readings kept in memory while the database refuses writes: about 17 hours at 6 s.
+pub const MAX_WAITING: usize = 10_000;
+
+/// What became of one sample.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The EAGLE served the reading already recorded (LastContact did not advance).
+    Repeat,
+    /// A new reading; `stored` lists the rows committed by this call (the new reading and
+    /// any that had been waiting), `waiting` how many are still only in memory.
+    New {
+        /// Rows committed now, in seq order.
+        stored: Vec<StoredReading>,
+        /// Readings still waiting for the database.
+        waiting: usize,
+        /// A delivered summation of 0 after a non-zero one was left out (EAGLE reboot).
+        omitted_zero: bool,
+        /// The meter's clock went backwards relative to the last reading.
+        meter_time_backwards: bool,
+        /// Readings dropped because the in-memory queue was full.
+        dropped: usize,
+    },
+}
+
+/// Decides which samples are new readings and writes them to the buffer.
+pub struct Recorder {
+    store: Arc<Mutex<Store>>,
+    clock: Arc<dyn Clock>,
+    last: Option<(String, DateTime<Utc>)>,
+    last_delivered: HashMap<String, Decimal>,
+    waiting: VecDeque<Reading>,
+    last_store_error: Option<StoreError>,
+}
+
+impl Recorder {
+    /// A recorder that continues where the buffer left off: the last stored reading is the
+    /// reference for dedupe and for the reboot-zero rule, across restarts.
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Result<Recorder, StoreError> {
+        let latest = store.latest()?;
+        let mut last_delivered = HashMap::new();
+        let mut last = None;
+        if let Some(StoredReading { reading, .. }) = latest {
+            if let Some(delivered) = store.last_delivered(&reading.meter)? {
+                last_delivered.insert(reading.meter.clone(), delivered);
+            }
+            last = reading.meter_time.map(|t| (reading.meter.clone(), t));
+        }
+        Ok(Recorder {
+            store: Arc::new(Mutex::new(store)),
+            clock,
+            last,
+            last_delivered,
+            waiting: VecDeque::new(),
+            last_store_error: None,
+        })
+    }
+
+    /// The shared handle to the buffer (for writing counters from the same task).
+    pub fn store(&self) -> Arc<Mutex<Store>> {
+        Arc::clone(&self.store)
+    }
+
+    /// The last failure to write, if the latest attempt failed.
+    pub fn last_store_error(&self) -> Option<&StoreError> {
+        self.last_store_error.as_ref()
+    }
+
+    /// Records one sample: a repeat is only reported; a new reading is queued and the queue is
+    /// written to the database.
+    pub async fn record(&mut self, sample: MeterSample) -> Outcome {
+        let key = (sample.meter.clone(), sample.meter_time);
+        let mut meter_time_backwards = false;
+        if let Some((meter, time)) = &self.last {
+            if *meter == key.0 {
+                if *time == key.1 {
+                    return Outcome::Repeat;
+                }
+                meter_time_backwards = key.1 < *time;
+            }
+        }
+        self.last = Some(key);
+        let (reading, omitted_zero) = self.to_reading(sample);
+        let dropped = self.enqueue(reading);
+        let stored = self.write_waiting().await;
+        Outcome::New {
+            stored,
+            waiting: self.waiting.len(),
+            omitted_zero,
+            meter_time_backwards,
+            dropped,
+        }
+    }
+
+    /// Retries readings that are waiting for the database (called on every tick).
+    pub async fn retry_waiting(&mut self) -> Vec<StoredReading> {
+        if self.waiting.is_empty() {
+            return Vec::new();
+        }
+        self.write_waiting().await
+    }
+
+    /// How many readings wait in memory for the database.
+    pub fn waiting(&self) -> usize {
+        self.waiting.len()
+    }
+
+    fn to_reading(&mut self, sample: MeterSample) -> (Reading, bool) {
+        let previous = self.last_delivered.get(&sample.meter).copied();
+        // The EAGLE reads 0 for a few minutes after a reboot: not a real summation.
+        let reboot_zero = sample.delivered_kwh.is_some_and(|d| d.is_zero())
+            && previous.is_some_and(|p| !p.is_zero());
+        let delivered_kwh = if reboot_zero {
+            None
+        } else {
+            sample.delivered_kwh
+        };
+        if let Some(delivered) = delivered_kwh {
+            self.last_delivered.insert(sample.meter.clone(), delivered);
+        }
+        let reading = Reading {
+            meter: sample.meter,
+            time: self.clock.now(),
+            meter_time: Some(sample.meter_time),
+            demand_kw: sample.demand_kw,
+            delivered_kwh,
+            received_kwh: sample.received_kwh,
+            price: sample.price,
+            currency: sample.currency,
+            rate_label: sample.rate_label,
+            tier: sample.tier,
+            clock: self.clock.stamp(),
+        };
+        (reading, reboot_zero)
+    }
+
+    /// Queues a reading; when the queue is full the oldest is dropped (and counted by the
+    /// caller): memory on a Pi is finite, and the newest readings are worth the most.
+    fn enqueue(&mut self, reading: Reading) -> usize {
+        self.waiting.push_back(reading);
+        let mut dropped = 0;
+        while self.waiting.len() > MAX_WAITING {
+            self.waiting.pop_front();
+            dropped += 1;
+        }
+        dropped
+    }
+
+    /// Writes waiting readings oldest first, stopping at the first failure.
+    async fn write_waiting(&mut self) -> Vec<StoredReading> {
+        let batch: Vec<Reading> = self.waiting.iter().cloned().collect();
+        let store = Arc::clone(&self.store);
+        let result = tokio::task::spawn_blocking(move || {
+            let mut store = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut stored = Vec::with_capacity(batch.len());
+            for reading in batch {
+                match store.insert(&reading) {
+                    Ok(seq) => stored.push(StoredReading {
+                        seq,
+                        reading,
+                        uploaded: false,
+                    }),
+                    Err(e) => return (stored, Some(e)),
+                }
+            }
+            (stored, None)
+        })
+        .await;
+        let (stored, error) = match result {
+            Ok(outcome) => outcome,
+            Err(join) => (Vec::new(), Some(StoreError::Interrupted(join.to_string()))),
+        };
+        self.waiting.drain(..stored.len());
+        self.last_store_error = error;
+        stored
+    }
+}
