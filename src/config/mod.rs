@@ -1,9 +1,31 @@
-//! Configuration: one TOML file, parsed into a raw form, then validated into [`Settings`].
+//! Configuration: one TOML file, parsed into a raw table, then validated into [`Settings`].
 //!
-//! (Loader in progress: see the config helper's work.)
+//! The contract is design §4. Loading never stops at the first mistake: every problem in the
+//! file is collected into [`ConfigError::Invalid`], each naming the file and the dotted key,
+//! so staff fix a card in one go. Credentials never appear in messages or `Debug` output.
+//!
+//! ```text
+//! locate(--config, SEARCH_PATHS) → load(path, env) → Settings
+//! ```
 
+mod address;
+mod environment;
+mod error;
+mod key_template;
+mod load;
+mod locate;
+mod raw;
+mod reader;
 mod secret;
 mod settings;
+mod suggest;
+mod units;
+mod validate;
 
+pub use environment::process_env;
+pub use error::{ConfigError, Problem};
+pub use load::load;
+pub use locate::{locate, SEARCH_PATHS};
 pub use secret::Secret;
 pub use settings::*;
+pub use units::{parse_duration, parse_size};
