@@ -1,0 +1,115 @@
+//! The binary's commands, run as a user runs them.
+
+use std::process::{Command, Output};
+
+fn logger(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rainforest-logger"))
+        .args(args)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_REGION")
+        .output()
+        .expect("run rainforest-logger")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn example_config_is_valid() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/config/example.toml");
+    let output = logger(&["check-config", example]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(text(&output).contains("household   h-0001"));
+    assert!(!text(&output).contains("0123456789abcdef"), "install code printed");
+}
+
+#[test]
+fn three_mistakes_are_listed_at_once_with_exit_code_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        r#"
+[household]
+id = "h-0001"
+[eagle]
+host = "192.168.1.20"
+cloud_id = "0123ab"
+install_code = "0123456789abcdef"
+pol_interval = "6s"
+timeout = "10 seconds"
+[s3]
+region = "us-east-1"
+"#,
+    )
+    .unwrap();
+    let output = logger(&["check-config", "--config", path.to_str().unwrap()]);
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    let file = path.display().to_string();
+    for key in ["eagle.pol_interval", "eagle.timeout", "s3.bucket"] {
+        assert!(
+            out.lines().any(|l| l.contains(&file) && l.contains(key)),
+            "{key} not reported with the file name:\n{out}"
+        );
+    }
+    assert!(out.contains("poll_interval"), "no suggestion for the typo:\n{out}");
+}
+
+#[test]
+fn missing_config_names_where_it_looked() {
+    let output = logger(&["check-config", "/nonexistent/rainforest.toml"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output).contains("/nonexistent/rainforest.toml"));
+}
+
+#[test]
+fn a_bad_install_code_is_not_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secret.toml");
+    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/example.toml")).unwrap();
+    std::fs::write(&path, example.replace("0123456789abcdef", "s3cr3t-wrong-code")).unwrap();
+    let output = logger(&["check-config", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let out = text(&output);
+    assert!(out.contains("eagle.install_code"), "{out}");
+    assert!(!out.contains("s3cr3t"), "secret echoed:\n{out}");
+}
+
+#[test]
+fn status_of_a_fresh_install_does_not_create_a_buffer() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("readings.db");
+    let path = dir.path().join("config.toml");
+    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/example.toml")).unwrap();
+    std::fs::write(&path, example.replace("/var/lib/rainforest-logger/readings.db", db.to_str().unwrap())).unwrap();
+    let output = logger(&["status", "--config", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(text(&output).contains("no buffer"));
+    assert!(!db.exists());
+}
+
+#[test]
+fn demo_shows_readings_within_ten_seconds() {
+    let started = std::time::Instant::now();
+    let output = logger(&["demo", "--duration", "9s"]);
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let readings = out.lines().filter(|l| l.starts_with("seq ")).count();
+    assert!(readings >= 2, "expected live readings:\n{out}");
+    assert!(out.contains("demand"), "{out}");
+}
+
+#[test]
+fn version_is_printed() {
+    let output = logger(&["--version"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(text(&output).contains(env!("CARGO_PKG_VERSION")));
+}
