@@ -1,1 +1,40 @@
-//! (in progress)
+//! The local buffer: every reading is committed to SQLite on the SD card before anything else
+//! happens to it, and stays there until it has been uploaded and retention prunes it.
+//!
+//! One [`Store`] per process holds one connection. The daemon writes through its `Store`; the
+//! `status` command opens a second one on the same file, which WAL mode allows while the
+//! daemon runs.
+//!
+//! - Opening, refusing foreign or damaged files, and the durability settings: `open.rs`;
+//!   the byte-level checks made before SQLite touches a file: `header.rs`.
+//! - The schema and its migrations, keyed by `PRAGMA user_version`: `schema.rs`.
+//! - Readings: `readings.rs`; event counters: `events.rs`; the status report: `status.rs`.
+
+mod error;
+mod events;
+mod header;
+mod open;
+mod readings;
+mod schema;
+mod status;
+
+use std::path::{Path, PathBuf};
+
+pub use error::StoreError;
+pub use events::{EventDelta, EventSummary};
+pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
+pub use status::{StatusReport, UPLOAD_EVENT};
+
+/// The SQLite buffer of readings and event counters.
+#[derive(Debug)]
+pub struct Store {
+    conn: rusqlite::Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}

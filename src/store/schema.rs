@@ -1,0 +1,184 @@
+//! The schema, and the ordered list of migrations that builds and upgrades it.
+//!
+//! A file's `PRAGMA user_version` is the number of migrations applied to it. Opening runs the
+//! missing ones, in order, in one transaction that also sets `user_version`, so a power cut
+//! mid-upgrade leaves the previous version intact. To change the schema, append a migration to
+//! [`MIGRATIONS`]; never edit one that has shipped.
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::error::{SqlResultExt, StoreError};
+
+/// `PRAGMA application_id` of a rainforest-logger buffer: "RFLG" in ASCII.
+pub const APPLICATION_ID: i32 = 0x5246_4c47;
+
+/// The schema version this build creates and understands (the number of migrations).
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Migration `i` upgrades a file from version `i` to version `i + 1`.
+///
+/// Version 2 is reserved for the uploader's pending-rows index, e.g.
+/// `CREATE INDEX readings_pending ON readings (time_ms) WHERE uploaded = 0;`
+/// (a partial index, so uploaded rows cost nothing in it).
+const MIGRATIONS: &[&str] = &[V1];
+
+/// Version 1: the readings buffer and the event counters.
+///
+/// - `seq` uses AUTOINCREMENT so a seq is never reused, even after the newest rows are pruned
+///   or the table is emptied: a gap downstream then always means lost or pruned rows.
+/// - Decimals are TEXT (`Decimal::to_string`) so the value the EAGLE reported survives exactly.
+/// - Times are integers (Unix ms for `time_ms`, Unix s for `meter_time`, the EAGLE's precision).
+/// - `uploaded` is 0 until S3 confirmed an object holding the row. Deliberately no index yet:
+///   each index adds page writes to every insert on the SD card (see [`MIGRATIONS`]).
+/// - STRICT makes SQLite reject a value of the wrong type instead of storing it.
+/// - `events` is WITHOUT ROWID so its primary key is its only b-tree.
+const V1: &str = "
+CREATE TABLE readings (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    meter         TEXT    NOT NULL,
+    time_ms       INTEGER NOT NULL,
+    meter_time    INTEGER,
+    demand_kw     TEXT,
+    delivered_kwh TEXT,
+    received_kwh  TEXT,
+    price         TEXT,
+    currency      TEXT,
+    rate_label    TEXT,
+    tier          INTEGER,
+    clock_synced  INTEGER NOT NULL,
+    boot_id       TEXT    NOT NULL,
+    monotonic_ms  INTEGER NOT NULL,
+    uploaded      INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE TABLE events (
+    name          TEXT    PRIMARY KEY,
+    count         INTEGER NOT NULL,
+    last_message  TEXT,
+    message_at_ms INTEGER,
+    last_at_ms    INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+";
+
+/// Brings the file at `path` up to [`SCHEMA_VERSION`], claiming it with [`APPLICATION_ID`].
+pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    migrate_with(conn, path, MIGRATIONS)
+}
+
+/// [`migrate`] with an explicit list, so tests can slot in a later migration.
+fn migrate_with(conn: &mut Connection, path: &Path, migrations: &[&str]) -> Result<(), StoreError> {
+    let latest = migrations.len() as u32; // a handful of entries: cannot truncate
+                                          // Fast path: reopening an up-to-date file (the `status` command while the daemon runs)
+                                          // takes no write lock and writes nothing.
+    if checked_version(conn, path, latest)? == latest {
+        return Ok(());
+    }
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .at(path)?;
+    // Read again under the write lock: another process may have migrated in the meantime.
+    let found = checked_version(&tx, path, latest)?;
+    for (version, sql) in migrations.iter().enumerate().skip(found as usize) {
+        tx.execute_batch(sql).at(path)?;
+        log::info!(
+            "{}: schema migrated to version {}",
+            path.display(),
+            version + 1
+        );
+    }
+    tx.pragma_update(None, "application_id", APPLICATION_ID)
+        .at(path)?;
+    tx.pragma_update(None, "user_version", latest).at(path)?;
+    tx.commit().at(path)
+}
+
+/// The file's `user_version`, refused if this build (knowing up to `supported`) cannot use it.
+pub(crate) fn checked_version(
+    conn: &Connection,
+    path: &Path,
+    supported: u32,
+) -> Result<u32, StoreError> {
+    let raw: i64 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .at(path)?;
+    let found = u32::try_from(raw).map_err(|_| StoreError::Damaged {
+        path: path.to_path_buf(),
+        detail: format!("user_version {raw} is not a schema version"),
+    })?;
+    if found > supported {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            supported,
+        });
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(conn: &Connection) -> i64 {
+        conn.pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn later_migration_slots_in_after_v1() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let path = Path::new(":memory:");
+        migrate(&mut conn, path).unwrap();
+        assert_eq!(version(&conn), 1);
+
+        let v2 = "CREATE INDEX readings_pending ON readings (time_ms) WHERE uploaded = 0;";
+        migrate_with(&mut conn, path, &[V1, v2]).unwrap();
+        assert_eq!(version(&conn), 2);
+        let indexes: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'readings_pending'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(indexes, 1);
+
+        // Running the list again must not re-run v2 (CREATE INDEX would fail if it did).
+        migrate_with(&mut conn, path, &[V1, v2]).unwrap();
+    }
+
+    #[test]
+    fn failed_migration_leaves_previous_version() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let path = Path::new(":memory:");
+        migrate(&mut conn, path).unwrap();
+        let bad = "CREATE TABLE extra (x); THIS IS NOT SQL;";
+        assert!(migrate_with(&mut conn, path, &[V1, bad]).is_err());
+        assert_eq!(version(&conn), 1);
+        let extra: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'extra'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(extra, 0, "the half-applied migration was rolled back");
+    }
+
+    #[test]
+    fn newer_file_is_refused_by_older_list() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let path = Path::new(":memory:");
+        conn.pragma_update(None, "user_version", 7).unwrap();
+        let err = migrate(&mut conn, path).unwrap_err();
+        assert!(matches!(
+            err,
+            StoreError::TooNew {
+                found: 7,
+                supported: 1,
+                ..
+            }
+        ));
+    }
+}

@@ -1,0 +1,104 @@
+//! The report behind `rainforest-logger status`.
+
+use std::io::ErrorKind;
+
+use chrono::{DateTime, Utc};
+
+use super::error::{SqlResultExt, StoreError};
+use super::events::{self, EventSummary};
+use super::header::wal_path;
+use super::readings;
+use super::Store;
+use crate::reading::StoredReading;
+
+/// Name of the event the uploader records after each upload S3 confirmed;
+/// [`StatusReport::last_upload`] is its `last_at`.
+pub const UPLOAD_EVENT: &str = "upload";
+
+/// Everything `rainforest-logger status` prints, taken from one consistent snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusReport {
+    /// Rows in the buffer (uploaded rows stay until retention prunes them).
+    pub readings_stored: u64,
+    /// Rows not yet confirmed uploaded.
+    pub pending_upload: u64,
+    /// Time of the oldest pending row, if any.
+    pub first_pending: Option<DateTime<Utc>>,
+    /// The reading with the highest seq.
+    pub last_reading: Option<StoredReading>,
+    /// When the last upload was confirmed (the [`UPLOAD_EVENT`] counter), if ever.
+    pub last_upload: Option<DateTime<Utc>>,
+    /// Every event counter, sorted by name.
+    pub events: Vec<EventSummary>,
+    /// The counter whose message is the most recent of all (the last error).
+    pub last_error: Option<EventSummary>,
+    /// Bytes the buffer occupies on the card: the database file plus its write-ahead log.
+    pub file_size: u64,
+}
+
+impl Store {
+    /// Everything `rainforest-logger status` prints.
+    ///
+    /// Counting pending rows scans the readings table (schema v1 has no pending index), which
+    /// is fine for an occasional command but not for a per-poll call.
+    pub fn status(&self) -> Result<StatusReport, StoreError> {
+        let path = self.path.as_path();
+        // One read transaction: the daemon may insert between the queries otherwise.
+        let tx = self.conn.unchecked_transaction().at(path)?;
+        let (stored, pending, first_pending_ms): (i64, i64, Option<i64>) = tx
+            .query_row(
+                "SELECT count(*), count(*) FILTER (WHERE uploaded = 0), \
+                 min(time_ms) FILTER (WHERE uploaded = 0) FROM readings",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .at(path)?;
+        // count(*) is never negative; the conversion only satisfies the type system.
+        let readings_stored = stored.unsigned_abs();
+        let pending_upload = pending.unsigned_abs();
+        let first_pending = first_pending_ms
+            .map(|ms| {
+                DateTime::<Utc>::from_timestamp_millis(ms).ok_or_else(|| StoreError::Damaged {
+                    path: path.to_path_buf(),
+                    detail: format!("oldest pending time_ms {ms} is out of range"),
+                })
+            })
+            .transpose()?;
+        let last_reading = readings::latest(&tx, path)?;
+        let events = events::all(&tx, path)?;
+        tx.commit().at(path)?;
+
+        let last_upload = events
+            .iter()
+            .find(|e| e.name == UPLOAD_EVENT)
+            .map(|e| e.last_at);
+        let last_error = events
+            .iter()
+            .filter(|e| e.last_message.is_some())
+            .max_by_key(|e| e.last_message_at)
+            .cloned();
+        Ok(StatusReport {
+            readings_stored,
+            pending_upload,
+            first_pending,
+            last_reading,
+            last_upload,
+            events,
+            last_error,
+            file_size: self.file_size()?,
+        })
+    }
+
+    /// Size of the database file plus its WAL (absent WAL counts as 0).
+    fn file_size(&self) -> Result<u64, StoreError> {
+        let size = |p: &std::path::Path| match std::fs::metadata(p) {
+            Ok(meta) => Ok(meta.len()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(0),
+            Err(source) => Err(StoreError::Io {
+                path: p.to_path_buf(),
+                source,
+            }),
+        };
+        Ok(size(&self.path)? + size(&wal_path(&self.path))?)
+    }
+}
