@@ -79,7 +79,8 @@ pub fn boot_time_ms() -> u64 {
     if rc != 0 {
         return 0;
     }
-    u64::try_from(ts.tv_sec).unwrap_or(0) * 1000 + u64::try_from(ts.tv_nsec).unwrap_or(0) / 1_000_000
+    u64::try_from(ts.tv_sec).unwrap_or(0) * 1000
+        + u64::try_from(ts.tv_nsec).unwrap_or(0) / 1_000_000
 }
 
 /// The kernel's view: `adjtimex` in read-only mode (modes = 0) and the `STA_UNSYNC` bit.

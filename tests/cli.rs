@@ -26,7 +26,10 @@ fn example_config_is_valid() {
     let output = logger(&["check-config", example]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert!(text(&output).contains("household   h-0001"));
-    assert!(!text(&output).contains("0123456789abcdef"), "install code printed");
+    assert!(
+        !text(&output).contains("0123456789abcdef"),
+        "install code printed"
+    );
 }
 
 #[test]
@@ -59,7 +62,10 @@ region = "us-east-1"
             "{key} not reported with the file name:\n{out}"
         );
     }
-    assert!(out.contains("poll_interval"), "no suggestion for the typo:\n{out}");
+    assert!(
+        out.contains("poll_interval"),
+        "no suggestion for the typo:\n{out}"
+    );
 }
 
 #[test]
@@ -73,8 +79,14 @@ fn missing_config_names_where_it_looked() {
 fn a_bad_install_code_is_not_echoed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("secret.toml");
-    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/example.toml")).unwrap();
-    std::fs::write(&path, example.replace("0123456789abcdef", "s3cr3t-wrong-code")).unwrap();
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/example.toml"))
+            .unwrap();
+    std::fs::write(
+        &path,
+        example.replace("0123456789abcdef", "s3cr3t-wrong-code"),
+    )
+    .unwrap();
     let output = logger(&["check-config", path.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1));
     let out = text(&output);
@@ -87,8 +99,17 @@ fn status_of_a_fresh_install_does_not_create_a_buffer() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("readings.db");
     let path = dir.path().join("config.toml");
-    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/example.toml")).unwrap();
-    std::fs::write(&path, example.replace("/var/lib/rainforest-logger/readings.db", db.to_str().unwrap())).unwrap();
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/example.toml"))
+            .unwrap();
+    std::fs::write(
+        &path,
+        example.replace(
+            "/var/lib/rainforest-logger/readings.db",
+            db.to_str().unwrap(),
+        ),
+    )
+    .unwrap();
     let output = logger(&["status", "--config", path.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert!(text(&output).contains("no buffer"));

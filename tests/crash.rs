@@ -37,7 +37,11 @@ async fn wait_for_rows(db: &Path, at_least: usize) -> Vec<StoredReading> {
         if now.len() >= at_least {
             return now;
         }
-        assert!(Instant::now() < deadline, "only {} rows after 30 s", now.len());
+        assert!(
+            Instant::now() < deadline,
+            "only {} rows after 30 s",
+            now.len()
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -47,7 +51,7 @@ async fn sigkill_loses_no_committed_reading_and_never_reuses_a_seq() {
     let simulator = sim::start(
         SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         SimConfig {
-            meter_update: Duration::from_millis(500),
+            meter_update: Some(Duration::from_millis(500)),
             ..SimConfig::default()
         },
     )
@@ -106,6 +110,10 @@ require_sync = false
     let seqs: Vec<i64> = committed.iter().map(|r| r.seq).collect();
     assert!(seqs.windows(2).all(|w| w[1] > w[0]), "{seqs:?}");
     let times: HashSet<_> = committed.iter().map(|r| r.reading.meter_time).collect();
-    assert_eq!(times.len(), committed.len(), "a reading was stored twice across restarts");
+    assert_eq!(
+        times.len(),
+        committed.len(),
+        "a reading was stored twice across restarts"
+    );
     simulator.shutdown().await;
 }

@@ -19,7 +19,10 @@ type Script = Box<dyn Fn(usize) -> Step + Send>;
 
 enum Step {
     /// Answer at once with a reading whose LastContact is this many seconds after the epoch base.
-    Reading { contact: i64, delivered: &'static str },
+    Reading {
+        contact: i64,
+        delivered: &'static str,
+    },
     /// Take this long, then answer as `Reading`.
     Slow(Duration, i64),
     /// Fail with a timeout.
@@ -90,7 +93,13 @@ async fn run_for(script: Script, length: Duration, dir: Option<tempfile::TempDir
         polls: Arc::clone(&polls),
         in_flight: Arc::clone(&in_flight),
     };
-    let daemon = Daemon::new(meter, Store::open(&path).unwrap(), common::test_clock(), SIX_SECONDS).unwrap();
+    let daemon = Daemon::new(
+        meter,
+        Store::open(&path).unwrap(),
+        common::test_clock(),
+        SIX_SECONDS,
+    )
+    .unwrap();
     daemon.run(tokio::time::sleep(length)).await;
     let polls = polls.lock().unwrap().clone();
     let max_in_flight = in_flight.lock().unwrap().1;
@@ -113,7 +122,11 @@ async fn a_thousand_ticks_without_drift() {
     assert_eq!(run.polls.len(), 1000);
     let start = run.polls[0];
     for (k, at) in run.polls.iter().enumerate() {
-        assert_eq!(at.duration_since(start), SIX_SECONDS * k as u32, "poll {k} drifted");
+        assert_eq!(
+            at.duration_since(start),
+            SIX_SECONDS * k as u32,
+            "poll {k} drifted"
+        );
     }
     assert_eq!(run.max_in_flight, 1);
     // Only the distinct readings were stored, with consecutive seqs.
@@ -121,33 +134,62 @@ async fn a_thousand_ticks_without_drift() {
     assert_eq!(rows.len(), 100);
     assert!(rows.iter().enumerate().all(|(i, r)| r.seq == i as i64 + 1));
     let status = run.store.status().unwrap();
-    let repeats = status.events.iter().find(|e| e.name == "poll.repeat").unwrap();
+    let repeats = status
+        .events
+        .iter()
+        .find(|e| e.name == "poll.repeat")
+        .unwrap();
     assert_eq!(repeats.count, 900);
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_slow_reply_delays_only_the_ticks_it_overlaps() {
-    // Poll 2 (at 12 s) takes 8 s: the tick at 18 s is skipped, the grid resumes at 24 s.
+    // Poll 2 (at 12 s) takes 8 s: the tick due at 18 s overlaps it and fires late, at 20 s when
+    // the reply is in; the grid resumes at 24 s (no drift, no burst of catch-up polls).
     let script: Script = Box::new(|n| match n {
         2 => Step::Slow(Duration::from_secs(8), n as i64),
-        _ => Step::Reading { contact: n as i64, delivered: "100" },
+        _ => Step::Reading {
+            contact: n as i64,
+            delivered: "100",
+        },
     });
     let run = run_for(script, Duration::from_secs(40), None).await;
     let start = run.polls[0];
-    let offsets: Vec<u64> = run.polls.iter().map(|t| t.duration_since(start).as_secs()).collect();
-    assert_eq!(offsets, [0, 6, 12, 24, 30, 36]);
+    let offsets: Vec<u64> = run
+        .polls
+        .iter()
+        .map(|t| t.duration_since(start).as_secs())
+        .collect();
+    assert_eq!(offsets, [0, 6, 12, 20, 24, 30, 36]);
     assert_eq!(run.max_in_flight, 1);
 }
 
 #[tokio::test(start_paused = true)]
 async fn failures_are_counted_and_polling_goes_on() {
-    let script: Script = Box::new(|n| if n % 3 == 0 { Step::Fail } else { Step::Reading { contact: n as i64, delivered: "100" } });
-    let run = run_for(script, Duration::from_secs(60), None).await;
+    let script: Script = Box::new(|n| {
+        if n % 3 == 0 {
+            Step::Fail
+        } else {
+            Step::Reading {
+                contact: n as i64,
+                delivered: "100",
+            }
+        }
+    });
+    let run = run_for(script, Duration::from_secs(57), None).await;
     assert_eq!(run.polls.len(), 10);
     let status = run.store.status().unwrap();
-    let timeouts = status.events.iter().find(|e| e.name == "eagle.timeout").unwrap();
+    let timeouts = status
+        .events
+        .iter()
+        .find(|e| e.name == "eagle.timeout")
+        .unwrap();
     assert_eq!(timeouts.count, 4);
-    assert!(timeouts.last_message.as_deref().unwrap().contains("did not answer"));
+    assert!(timeouts
+        .last_message
+        .as_deref()
+        .unwrap()
+        .contains("did not answer"));
     assert_eq!(status.readings_stored, 6);
     assert_eq!(status.last_error.unwrap().name, "eagle.timeout");
 }
@@ -155,24 +197,46 @@ async fn failures_are_counted_and_polling_goes_on() {
 #[tokio::test(start_paused = true)]
 async fn reboot_zero_is_omitted_and_dedupe_survives_a_restart() {
     let script: Script = Box::new(|n| match n {
-        0 => Step::Reading { contact: 0, delivered: "5120.115" },
-        1 => Step::Reading { contact: 6, delivered: "0.000000" },
-        _ => Step::Reading { contact: 12, delivered: "5120.2" },
+        0 => Step::Reading {
+            contact: 0,
+            delivered: "5120.115",
+        },
+        1 => Step::Reading {
+            contact: 6,
+            delivered: "0.000000",
+        },
+        _ => Step::Reading {
+            contact: 12,
+            delivered: "5120.2",
+        },
     });
     let run = run_for(script, Duration::from_secs(20), None).await;
     let rows = run.store.readings_after(0, 10).unwrap();
-    let delivered: Vec<Option<String>> =
-        rows.iter().map(|r| r.reading.delivered_kwh.map(|d| d.to_string())).collect();
-    assert_eq!(delivered, [Some("5120.115".into()), None, Some("5120.2".into())]);
+    let delivered: Vec<Option<String>> = rows
+        .iter()
+        .map(|r| r.reading.delivered_kwh.map(|d| d.to_string()))
+        .collect();
+    assert_eq!(
+        delivered,
+        [Some("5120.115".into()), None, Some("5120.2".into())]
+    );
     // Every reading keeps its other values.
-    assert!(rows.iter().all(|r| r.reading.demand_kw == Some(Decimal::new(-3712, 3))));
+    assert!(rows
+        .iter()
+        .all(|r| r.reading.demand_kw == Some(Decimal::new(-3712, 3))));
 
     // Restart on the same buffer: the EAGLE still serves LastContact 12 → a repeat, not a row;
     // then a 0 again right after restart is still the reboot artefact.
     let dir = run._dir;
     let script: Script = Box::new(|n| match n {
-        0 => Step::Reading { contact: 12, delivered: "5120.2" },
-        _ => Step::Reading { contact: 18, delivered: "0" },
+        0 => Step::Reading {
+            contact: 12,
+            delivered: "5120.2",
+        },
+        _ => Step::Reading {
+            contact: 18,
+            delivered: "0",
+        },
     });
     let second = run_for(script, Duration::from_secs(10), Some(dir)).await;
     let rows = second.store.readings_after(0, 10).unwrap();

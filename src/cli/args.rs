@@ -58,6 +58,10 @@ pub enum Command {
         /// Install Code the simulator accepts.
         #[arg(long, default_value = "0123456789abcdef")]
         install_code: String,
+        /// How often the simulated meter reports a new reading (e.g. "500ms"); default: the
+        /// profile's own (4 s, 10 s for legacy).
+        #[arg(long)]
+        meter_update: Option<String>,
     },
     /// List the simulator's firmware profiles.
     Profiles,

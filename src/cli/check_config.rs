@@ -15,10 +15,23 @@ pub fn check_config(explicit: Option<&Path>) -> Result<(), CommandError> {
     };
     println!("{}: OK", settings.source.display());
     println!("  household   {}", settings.household.id);
-    println!("  EAGLE       {} (cloud_id {}, api {:?})", settings.eagle.base_url, settings.eagle.cloud_id, settings.eagle.api);
-    println!("  meter       {}", settings.eagle.meter.as_deref().unwrap_or("the joined electric meter"));
+    println!(
+        "  EAGLE       {} (cloud_id {}, api {:?})",
+        settings.eagle.base_url, settings.eagle.cloud_id, settings.eagle.api
+    );
+    println!(
+        "  meter       {}",
+        settings
+            .eagle
+            .meter
+            .as_deref()
+            .unwrap_or("the joined electric meter")
+    );
     println!("  poll every  {:?}", settings.eagle.poll_interval);
     println!("  buffer      {}", settings.storage.path.display());
-    println!("  upload to   {target}, every {:?}", settings.s3.batch_period);
+    println!(
+        "  upload to   {target}, every {:?}",
+        settings.s3.batch_period
+    );
     Ok(())
 }

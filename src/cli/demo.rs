@@ -30,6 +30,8 @@ pub async fn demo(profile: &str, duration: Option<&str>) -> Result<(), CommandEr
         SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         SimConfig {
             profile,
+            // A new reading every poll keeps the demo lively.
+            meter_update: Some(std::time::Duration::from_secs(2)),
             ..SimConfig::default()
         },
     )
@@ -42,7 +44,10 @@ pub async fn demo(profile: &str, duration: Option<&str>) -> Result<(), CommandEr
         settings.eagle.base_url,
         settings.storage.path.display()
     );
-    println!("polling every {:?}; Ctrl-C stops\n", settings.eagle.poll_interval);
+    println!(
+        "polling every {:?}; Ctrl-C stops\n",
+        settings.eagle.poll_interval
+    );
     let printer = tokio::spawn(async move {
         let mut stored = 0u64;
         loop {
@@ -108,7 +113,11 @@ require_sync = false
         db = dir.join("readings.db").display(),
         bucket = dir.join("bucket").display(),
     );
-    Ok(Settings::from_toml_str(&text, Path::new("(demo)"), &|_| None)?)
+    Ok(Settings::from_toml_str(
+        &text,
+        Path::new("(demo)"),
+        &|_| None,
+    )?)
 }
 
 /// One line per stored reading.
@@ -124,7 +133,9 @@ fn describe(row: &StoredReading) -> String {
         value(r.demand_kw, "kW"),
         value(r.delivered_kwh, "kWh"),
         value(r.received_kwh, "kWh"),
-        r.price
-            .map_or_else(|| "—".to_string(), |p| format!("{p} {}", r.currency.as_deref().unwrap_or(""))),
+        r.price.map_or_else(
+            || "—".to_string(),
+            |p| format!("{p} {}", r.currency.as_deref().unwrap_or(""))
+        ),
     )
 }

@@ -16,6 +16,7 @@ pub use args::{Cli, Command};
 pub use error::CommandError;
 
 use crate::config::{self, ConfigError, Settings};
+use crate::sim::SimConfig;
 
 /// Runs one command to completion.
 pub async fn execute(command: Command) -> Result<(), CommandError> {
@@ -31,7 +32,21 @@ pub async fn execute(command: Command) -> Result<(), CommandError> {
             profile,
             cloud_id,
             install_code,
-        } => simulate::simulate(listen, &profile, cloud_id, install_code).await,
+            meter_update,
+        } => {
+            let meter_update = meter_update
+                .map(|text| config::parse_duration(&text))
+                .transpose()
+                .map_err(|e| CommandError::Usage(format!("--meter-update: {e}")))?;
+            let config = SimConfig {
+                profile: simulate::parse_profile(&profile)?,
+                cloud_id,
+                install_code,
+                meter_update,
+                ..SimConfig::default()
+            };
+            simulate::simulate(listen, config).await
+        }
         Command::Profiles => {
             simulate::list_profiles();
             Ok(())

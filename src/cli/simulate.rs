@@ -7,23 +7,13 @@ use crate::daemon::signal_received;
 use crate::sim::{self, Profile, SimConfig};
 
 /// Serves the simulated EAGLE on `listen` until SIGTERM/SIGINT.
-pub async fn simulate(
-    listen: SocketAddr,
-    profile: &str,
-    cloud_id: String,
-    install_code: String,
-) -> Result<(), CommandError> {
-    let profile = parse_profile(profile)?;
-    let config = SimConfig {
-        profile,
-        cloud_id,
-        install_code,
-        ..SimConfig::default()
-    };
+pub async fn simulate(listen: SocketAddr, config: SimConfig) -> Result<(), CommandError> {
+    let (profile, cloud_id) = (config.profile, config.cloud_id.clone());
     let handle = sim::start(listen, config).await?;
     println!(
-        "simulated EAGLE ({profile}) at http://{}/cgi-bin/post_manager; Ctrl-C stops",
-        handle.local_addr()
+        "simulated EAGLE ({profile}: {}) at {}, cloud_id {cloud_id}; Ctrl-C stops",
+        profile.description(),
+        handle.url()
     );
     signal_received().await;
     handle.shutdown().await;

@@ -10,7 +10,10 @@ pub fn status(explicit: Option<&Path>) -> Result<(), CommandError> {
     let settings = load_settings(explicit)?;
     let path = &settings.storage.path;
     if !path.exists() {
-        println!("no buffer at {} yet: the logger has not run with this config", path.display());
+        println!(
+            "no buffer at {} yet: the logger has not run with this config",
+            path.display()
+        );
         return Ok(());
     }
     let report = Store::open(path)?.status()?;
@@ -23,7 +26,11 @@ fn print_report(household: &str, path: &Path, report: &StatusReport) {
         t.map_or_else(|| "never".to_string(), |t| t.to_rfc3339())
     };
     println!("household        {household}");
-    println!("buffer           {} ({} bytes)", path.display(), report.file_size);
+    println!(
+        "buffer           {} ({} bytes)",
+        path.display(),
+        report.file_size
+    );
     println!("readings stored  {}", report.readings_stored);
     println!("pending upload   {}", report.pending_upload);
     println!("oldest pending   {}", time(report.first_pending));

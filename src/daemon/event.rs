@@ -6,7 +6,7 @@ use crate::reading::StoredReading;
 #[derive(Debug, Clone)]
 pub enum DaemonEvent {
     /// A new reading was committed to the buffer.
-    Stored(StoredReading),
+    Stored(Box<StoredReading>),
     /// The poll returned the reading already stored (LastContact did not advance).
     Repeat,
     /// The poll failed; the next tick tries again.

@@ -52,7 +52,12 @@ impl Daemon<Eagle> {
     pub fn from_settings(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Self, DaemonError> {
         let store = Store::open(&settings.storage.path)?;
         let eagle = Eagle::new(&settings.eagle)?;
-        Ok(Daemon::new(eagle, store, clock, settings.eagle.poll_interval)?)
+        Ok(Daemon::new(
+            eagle,
+            store,
+            clock,
+            settings.eagle.poll_interval,
+        )?)
     }
 }
 

@@ -77,18 +77,24 @@ impl<S: MeterSource> PollLoop<S> {
         self.write_counters().await;
         let waiting = self.recorder.waiting();
         if waiting > 0 {
-            log::error!("shutting down with {waiting} reading(s) that could not be written to the buffer");
+            log::error!(
+                "shutting down with {waiting} reading(s) that could not be written to the buffer"
+            );
         }
     }
 
     async fn on_sample(&mut self, sample: MeterSample) {
         if self.failed_polls > 0 {
-            log::info!("the EAGLE answers again after {} failed poll(s)", self.failed_polls);
+            log::info!(
+                "the EAGLE answers again after {} failed poll(s)",
+                self.failed_polls
+            );
             self.failed_polls = 0;
         }
         for anomaly in &sample.anomalies {
             let message = format!("meter {}: {anomaly}", sample.meter);
-            self.problems.report(Level::Warn, &format!("value.{}", anomaly.kind()), &message);
+            self.problems
+                .report(Level::Warn, &format!("value.{}", anomaly.kind()), &message);
         }
         match self.recorder.record(sample).await {
             Outcome::Repeat => {
@@ -139,7 +145,7 @@ impl<S: MeterSource> PollLoop<S> {
 
     fn after_write(&mut self, stored: Vec<crate::reading::StoredReading>, waiting: usize) {
         for row in stored {
-            let _ = self.events.send(DaemonEvent::Stored(row));
+            let _ = self.events.send(DaemonEvent::Stored(Box::new(row)));
         }
         if waiting > 0 {
             let detail = self
@@ -149,7 +155,9 @@ impl<S: MeterSource> PollLoop<S> {
             self.problems.report(
                 Level::Error,
                 "store.write_failed",
-                &format!("cannot write to the buffer ({detail}); {waiting} reading(s) held in memory"),
+                &format!(
+                    "cannot write to the buffer ({detail}); {waiting} reading(s) held in memory"
+                ),
             );
             let _ = self.events.send(DaemonEvent::StorageFailed { waiting });
         }
@@ -162,8 +170,11 @@ impl<S: MeterSource> PollLoop<S> {
         } else {
             Level::Warn
         };
-        self.problems
-            .report(level, &format!("eagle.{}", error.kind()), &error.to_string());
+        self.problems.report(
+            level,
+            &format!("eagle.{}", error.kind()),
+            &error.to_string(),
+        );
         let _ = self.events.send(DaemonEvent::PollFailed {
             kind: error.kind(),
             needs_config: error.is_credential_error(),
@@ -178,7 +189,9 @@ impl<S: MeterSource> PollLoop<S> {
         }
         let store = self.recorder.store();
         let result = tokio::task::spawn_blocking(move || {
-            let mut store = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut store = store
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             store.record_events(&deltas)
         })
         .await;

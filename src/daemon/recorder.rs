@@ -93,7 +93,7 @@ impl Recorder {
             }
         }
         self.last = Some(key);
-        let (reading, omitted_zero) = self.to_reading(sample);
+        let (reading, omitted_zero) = self.make_reading(sample);
         let dropped = self.enqueue(reading);
         let stored = self.write_waiting().await;
         Outcome::New {
@@ -118,7 +118,7 @@ impl Recorder {
         self.waiting.len()
     }
 
-    fn to_reading(&mut self, sample: MeterSample) -> (Reading, bool) {
+    fn make_reading(&mut self, sample: MeterSample) -> (Reading, bool) {
         let previous = self.last_delivered.get(&sample.meter).copied();
         // The EAGLE reads 0 for a few minutes after a reboot: not a real summation.
         let reboot_zero = sample.delivered_kwh.is_some_and(|d| d.is_zero())
@@ -164,7 +164,9 @@ impl Recorder {
         let batch: Vec<Reading> = self.waiting.iter().cloned().collect();
         let store = Arc::clone(&self.store);
         let result = tokio::task::spawn_blocking(move || {
-            let mut store = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut store = store
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             let mut stored = Vec::with_capacity(batch.len());
             for reading in batch {
                 match store.insert(&reading) {

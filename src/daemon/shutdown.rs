@@ -6,8 +6,10 @@ use tokio::signal::unix::{signal, SignalKind};
 /// installed, logs why and never completes (the daemon then stops only by being killed, which
 /// loses nothing committed).
 pub async fn signal_received() {
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
-    else {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         log::error!("cannot install signal handlers; stop the daemon with SIGKILL");
         return std::future::pending().await;
     };

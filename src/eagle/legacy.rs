@@ -173,7 +173,7 @@ fn signed_demand(text: &str) -> Option<i64> {
     let digits = text.len() - 2;
     let value = if digits <= 6 && raw >= 1 << 23 {
         raw as i64 - (1 << 24)
-    } else if raw >= 1 << 31 && raw < 1 << 32 {
+    } else if (1 << 31..1 << 32).contains(&raw) {
         raw as i64 - (1 << 32)
     } else {
         i64::try_from(raw).ok()?

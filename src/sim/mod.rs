@@ -35,8 +35,6 @@ mod state;
 mod stats;
 mod variables;
 
-use std::io;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 pub use fault::Fault;
@@ -95,19 +93,4 @@ impl SimConfig {
             ..SimConfig::default()
         }
     }
-}
-
-/// Run a simulator until Ctrl-C (what `rainforest-logger simulate` calls), then shut it down.
-pub async fn run(listen: SocketAddr, config: SimConfig) -> io::Result<()> {
-    let profile = config.profile;
-    let (user, password) = (config.cloud_id.clone(), config.install_code.clone());
-    let sim = start(listen, config).await?;
-    log::info!(
-        "EAGLE simulator `{profile}` ({}) at {} — Cloud ID {user}, Install Code {password}; Ctrl-C stops",
-        profile.description(),
-        sim.url(),
-    );
-    let waited = tokio::signal::ctrl_c().await;
-    sim.shutdown().await;
-    waited
 }
