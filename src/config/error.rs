@@ -81,12 +81,16 @@ fn list_paths(paths: &[PathBuf]) -> String {
     names.join(", ")
 }
 
-/// One line per problem, each naming the file, so `check-config` output can be grepped.
+/// A count, then one line per problem, each naming the file, so `check-config` output can be
+/// grepped.
 fn list_problems(path: &Path, problems: &[Problem]) -> String {
-    let lines: Vec<String> = problems
-        .iter()
-        .map(|problem| format!("{}: {problem}", path.display()))
-        .collect();
+    let plural = if problems.len() == 1 { "" } else { "s" };
+    let mut lines = vec![format!("{}: {} problem{plural}", path.display(), problems.len())];
+    lines.extend(
+        problems
+            .iter()
+            .map(|problem| format!("{}: {problem}", path.display())),
+    );
     lines.join("\n")
 }
 
@@ -102,7 +106,7 @@ mod tests {
         };
         assert_eq!(
             error.to_string(),
-            "/boot/x.toml: a.b: bad\n/boot/x.toml: c: worse"
+            "/boot/x.toml: 2 problems\n/boot/x.toml: a.b: bad\n/boot/x.toml: c: worse"
         );
         assert_eq!(error.problems().len(), 2);
     }
