@@ -98,7 +98,11 @@ fn every_problem_is_reported_with_file_and_key() {
     let keys: Vec<&str> = error.problems().iter().map(|p| p.key.as_str()).collect();
     assert_eq!(keys, ["eagle.timeout", "eagle.pol_interval", "s3.bucket"]);
     let shown = error.to_string();
-    let lines: Vec<&str> = shown.lines().collect();
+    let lines: Vec<&str> = shown.lines().skip(1).collect();
+    assert_eq!(
+        shown.lines().next(),
+        Some("/boot/firmware/rainforest-logger.toml: 3 problems")
+    );
     assert_eq!(lines.len(), 3, "{shown}");
     assert_eq!(
         lines[0],

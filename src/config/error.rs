@@ -85,7 +85,11 @@ fn list_paths(paths: &[PathBuf]) -> String {
 /// grepped.
 fn list_problems(path: &Path, problems: &[Problem]) -> String {
     let plural = if problems.len() == 1 { "" } else { "s" };
-    let mut lines = vec![format!("{}: {} problem{plural}", path.display(), problems.len())];
+    let mut lines = vec![format!(
+        "{}: {} problem{plural}",
+        path.display(),
+        problems.len()
+    )];
     lines.extend(
         problems
             .iter()
