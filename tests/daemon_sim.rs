@@ -85,6 +85,12 @@ async fn run_profile(
     .await
 }
 
+/// Polls every second against a meter that updates every second.
+async fn run_fast(profile: Profile, length: Duration) -> Outcome {
+    let second = Duration::from_secs(1);
+    run_profile(profile, second, second, length).await
+}
+
 /// Every stored row must be exactly a reading the simulator served, with the same values.
 fn assert_rows_match_served(outcome: &Outcome) {
     let served: BTreeMap<_, _> = outcome
@@ -149,13 +155,7 @@ async fn readings_land_with_right_values_and_repeats_are_not_stored() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn negative_export_is_stored_negative() {
-    let outcome = run_profile(
-        Profile::NegativeExport,
-        Duration::from_secs(1),
-        Duration::from_secs(1),
-        Duration::from_millis(6_500),
-    )
-    .await;
+    let outcome = run_fast(Profile::NegativeExport, Duration::from_millis(6_500)).await;
     assert_rows_match_served(&outcome);
     assert!(
         outcome
@@ -177,26 +177,14 @@ async fn every_firmware_profile_is_read_exactly() {
         Profile::RawAmpersand,
         Profile::Legacy,
     ] {
-        let outcome = run_profile(
-            profile,
-            Duration::from_secs(1),
-            Duration::from_secs(1),
-            Duration::from_millis(3_500),
-        )
-        .await;
+        let outcome = run_fast(profile, Duration::from_millis(3_500)).await;
         assert_rows_match_served(&outcome);
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stale_not_joined_meter_is_never_chosen() {
-    let outcome = run_profile(
-        Profile::StaleMeterFirst,
-        Duration::from_secs(1),
-        Duration::from_secs(1),
-        Duration::from_millis(3_500),
-    )
-    .await;
+    let outcome = run_fast(Profile::StaleMeterFirst, Duration::from_millis(3_500)).await;
     assert_rows_match_served(&outcome);
     let live = &outcome.sim.served()[0].hardware_address;
     assert!(outcome.rows.iter().all(|r| &r.reading.meter == live));
@@ -204,13 +192,7 @@ async fn the_stale_not_joined_meter_is_never_chosen() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn summation_reset_never_stores_a_zero() {
-    let outcome = run_profile(
-        Profile::SummationReset,
-        Duration::from_secs(1),
-        Duration::from_secs(1),
-        Duration::from_millis(12_500),
-    )
-    .await;
+    let outcome = run_fast(Profile::SummationReset, Duration::from_millis(12_500)).await;
     assert_rows_match_served(&outcome);
     assert!(
         outcome
@@ -260,13 +242,7 @@ async fn wrong_install_code_gives_the_credential_error_and_stores_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn busy_bursts_neither_crash_nor_double_poll() {
-    let outcome = run_profile(
-        Profile::Busy,
-        Duration::from_secs(1),
-        Duration::from_secs(1),
-        Duration::from_millis(15_500),
-    )
-    .await;
+    let outcome = run_fast(Profile::Busy, Duration::from_millis(15_500)).await;
     assert_rows_match_served(&outcome);
     let stats = outcome.sim.stats();
     assert!(
