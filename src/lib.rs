@@ -1,15 +1,18 @@
 //! rainforest-logger: an unattended energy-data logger for a Rainforest EAGLE gateway.
 //!
 //! The modules follow the data path of one reading:
-//! [`config`] → [`eagle`] (client and parsing) → [`store`] (SQLite buffer) → [`daemon`]
-//! (poll loop and shutdown). [`sim`] is the EAGLE simulator the tests and `demo` talk to;
-//! [`cli`] holds the commands of the `rainforest-logger` binary.
+//! [`config`] → [`eagle`] (client and parsing) → [`store`] (SQLite buffer) → [`upload`]
+//! (hourly batches to S3) → [`daemon`] (poll loop, wiring, shutdown). [`sim`] is the EAGLE
+//! simulator the tests and `demo` talk to; [`cli`] holds the commands of the
+//! `rainforest-logger` binary; [`clock`] and [`problems`] serve them all.
 
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod eagle;
+pub mod problems;
 pub mod reading;
 pub mod sim;
 pub mod store;
+pub mod upload;

@@ -53,6 +53,7 @@ fn example_loads_with_every_default() {
             secret_access_key: None,
             batch_period: Duration::from_secs(3_600),
             key_template: None,
+            fleet_spread: Duration::from_secs(300),
         },
         led: LedSettings {
             backend: LedBackend::Sysfs,

@@ -106,6 +106,9 @@ pub struct S3Settings {
     pub batch_period: Duration,
     /// Object key template; `None` = the default layout of design §3.
     pub key_template: Option<String>,
+    /// The first upload after a period ends waits a household-specific share of this
+    /// (default 5 min), so a fleet does not PUT in the same second.
+    pub fleet_spread: Duration,
 }
 
 /// Which LED backend drives the status light.

@@ -60,6 +60,7 @@ const ACCESS_KEY_ID: Key = Key::secret("access_key_id", "a string");
 const SECRET_ACCESS_KEY: Key = Key::secret("secret_access_key", "a string");
 const BATCH_PERIOD: Key = Key::plain("batch_period", DURATION);
 const KEY_TEMPLATE: Key = Key::plain("key_template", "a string");
+const FLEET_SPREAD: Key = Key::plain("fleet_spread", DURATION);
 
 const LED_BACKEND: Key = Key::plain("backend", r#"one of "none", "sysfs", "gpio""#);
 const SYSFS_PATH: Key = Key::plain("sysfs_path", "a path");
@@ -293,6 +294,14 @@ fn s3(mut s: Section, p: &mut Vec<Problem>) -> Option<S3Settings> {
             found.is_empty().then(|| Some(template.to_string()))
         }
     };
+    let fleet_spread = s.optional(&FLEET_SPREAD, 5 * MINUTE, p, |text| {
+        let spread = parse_duration(text).map_err(|_| DURATION)?;
+        if spread > HOUR {
+            Err("a duration from 0s to 1h")
+        } else {
+            Ok(spread)
+        }
+    });
     s.finish(p);
     Some(S3Settings {
         bucket: bucket?,
@@ -304,6 +313,7 @@ fn s3(mut s: Section, p: &mut Vec<Problem>) -> Option<S3Settings> {
         secret_access_key: secret_access_key?,
         batch_period: batch_period?,
         key_template: key_template?,
+        fleet_spread: fleet_spread?,
     })
 }
 
@@ -501,6 +511,7 @@ mod tests {
                 s.s3.batch_period == 15 * MINUTE
             }),
             ("s3", "batch_period", "\"1d\"", |s| s.s3.batch_period == DAY),
+            ("s3", "fleet_spread", "\"0s\"", |s| s.s3.fleet_spread.is_zero()),
             (
                 "s3",
                 "key_template",
@@ -587,6 +598,7 @@ mod tests {
             ("s3", "prefix", "\"/study\"", "not starting with '/'"),
             ("s3", "access_key_id", "5", "expected a string, found an integer"),
             ("s3", "batch_period", "\"30s\"", "between 1m and 1d"),
+            ("s3", "fleet_spread", "\"2h\"", "from 0s to 1h"),
             ("s3", "batch_period", "\"2d\"", "between 1m and 1d"),
             ("s3", "batch_period", "\"90s\"", "a whole number of minutes"),
             ("s3", "batch_period", "\"7m\"", "divides 24h evenly"),

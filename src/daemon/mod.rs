@@ -7,7 +7,6 @@
 
 mod event;
 mod poll_loop;
-mod problems;
 mod recorder;
 mod shutdown;
 mod source;
@@ -21,9 +20,8 @@ use tokio::sync::broadcast;
 
 pub use event::DaemonEvent;
 pub use poll_loop::{PollLoop, COUNTERS_EVERY};
-pub use problems::{Problems, LOG_EVERY};
 pub use recorder::{Outcome, Recorder, MAX_WAITING};
-pub use shutdown::signal_received;
+pub use shutdown::{shutdown_channel, signal_received, Shutdown, ShutdownTrigger};
 pub use source::MeterSource;
 
 use crate::clock::Clock;

@@ -12,10 +12,10 @@ use tokio::sync::broadcast;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::event::DaemonEvent;
-use super::problems::Problems;
 use super::recorder::{Outcome, Recorder};
 use super::source::MeterSource;
 use crate::eagle::{EagleError, MeterSample};
+use crate::problems::Problems;
 
 /// How often counters are written to the database (each write costs the SD card a page).
 pub const COUNTERS_EVERY: Duration = Duration::from_secs(60);
@@ -187,18 +187,13 @@ impl<S: MeterSource> PollLoop<S> {
         if deltas.is_empty() {
             return;
         }
-        let store = self.recorder.store();
-        let result = tokio::task::spawn_blocking(move || {
-            let mut store = store
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            store.record_events(&deltas)
-        })
-        .await;
-        match result {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => log::warn!("could not write counters to the buffer: {e}"),
-            Err(e) => log::warn!("could not write counters to the buffer: {e}"),
+        let written = self
+            .recorder
+            .store()
+            .call(move |store| store.record_events(&deltas))
+            .await;
+        if let Err(e) = written {
+            log::warn!("could not write counters to the buffer: {e}");
         }
     }
 }

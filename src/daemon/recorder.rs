@@ -2,7 +2,7 @@
 //! in-memory queue that holds readings while the database cannot be written.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use crate::clock::Clock;
 use crate::eagle::MeterSample;
 use crate::reading::{Reading, StoredReading};
-use crate::store::{Store, StoreError};
+use crate::store::{SharedStore, Store, StoreError};
 
 /// Readings kept in memory while the database refuses writes: about 17 hours at 6 s.
 pub const MAX_WAITING: usize = 10_000;
@@ -38,7 +38,7 @@ pub enum Outcome {
 
 /// Decides which samples are new readings and writes them to the buffer.
 pub struct Recorder {
-    store: Arc<Mutex<Store>>,
+    store: SharedStore,
     clock: Arc<dyn Clock>,
     last: Option<(String, DateTime<Utc>)>,
     last_delivered: HashMap<String, Decimal>,
@@ -60,7 +60,7 @@ impl Recorder {
             last = reading.meter_time.map(|t| (reading.meter.clone(), t));
         }
         Ok(Recorder {
-            store: Arc::new(Mutex::new(store)),
+            store: SharedStore::new(store),
             clock,
             last,
             last_delivered,
@@ -70,8 +70,8 @@ impl Recorder {
     }
 
     /// The shared handle to the buffer (for writing counters from the same task).
-    pub fn store(&self) -> Arc<Mutex<Store>> {
-        Arc::clone(&self.store)
+    pub fn store(&self) -> SharedStore {
+        self.store.clone()
     }
 
     /// The last failure to write, if the latest attempt failed.
@@ -162,29 +162,23 @@ impl Recorder {
     /// Writes waiting readings oldest first, stopping at the first failure.
     async fn write_waiting(&mut self) -> Vec<StoredReading> {
         let batch: Vec<Reading> = self.waiting.iter().cloned().collect();
-        let store = Arc::clone(&self.store);
-        let result = tokio::task::spawn_blocking(move || {
-            let mut store = store
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let mut stored = Vec::with_capacity(batch.len());
-            for reading in batch {
-                match store.insert(&reading) {
-                    Ok(seq) => stored.push(StoredReading {
-                        seq,
-                        reading,
-                        uploaded: false,
-                    }),
-                    Err(e) => return (stored, Some(e)),
+        let (stored, error) = self
+            .store
+            .call(move |store| {
+                let mut stored = Vec::with_capacity(batch.len());
+                for reading in batch {
+                    match store.insert(&reading) {
+                        Ok(seq) => stored.push(StoredReading {
+                            seq,
+                            reading,
+                            uploaded: false,
+                        }),
+                        Err(e) => return (stored, Some(e)),
+                    }
                 }
-            }
-            (stored, None)
-        })
-        .await;
-        let (stored, error) = match result {
-            Ok(outcome) => outcome,
-            Err(join) => (Vec::new(), Some(StoreError::Interrupted(join.to_string()))),
-        };
+                (stored, None)
+            })
+            .await;
         self.waiting.drain(..stored.len());
         self.last_store_error = error;
         stored

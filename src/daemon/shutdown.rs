@@ -1,6 +1,7 @@
 //! Waiting for the signal to stop: SIGTERM (systemd) or SIGINT (Ctrl-C).
 
 use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::watch;
 
 /// Completes when the process receives SIGTERM or SIGINT. If the handlers cannot be
 /// installed, logs why and never completes (the daemon then stops only by being killed, which
@@ -16,5 +17,33 @@ pub async fn signal_received() {
     tokio::select! {
         _ = term.recv() => log::info!("SIGTERM received: stopping"),
         _ = int.recv() => log::info!("SIGINT received: stopping"),
+    }
+}
+
+/// Fires a [`Shutdown`] for every task holding one.
+#[derive(Debug)]
+pub struct ShutdownTrigger(watch::Sender<bool>);
+
+/// A task's copy of the stop signal.
+#[derive(Debug, Clone)]
+pub struct Shutdown(watch::Receiver<bool>);
+
+/// A trigger and the first of its listeners (clone it for more).
+pub fn shutdown_channel() -> (ShutdownTrigger, Shutdown) {
+    let (sender, receiver) = watch::channel(false);
+    (ShutdownTrigger(sender), Shutdown(receiver))
+}
+
+impl ShutdownTrigger {
+    /// Tells every listener to stop.
+    pub fn fire(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+impl Shutdown {
+    /// Completes once the trigger fired (or was dropped).
+    pub async fn wait(mut self) {
+        let _ = self.0.wait_for(|stop| *stop).await;
     }
 }

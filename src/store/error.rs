@@ -122,10 +122,6 @@ pub enum StoreError {
         /// The underlying SQLite error.
         source: rusqlite::Error,
     },
-
-    /// The worker thread doing the write panicked; the write did not happen.
-    #[error("a buffer write was interrupted: {0}")]
-    Interrupted(String),
 }
 
 impl StoreError {

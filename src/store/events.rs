@@ -61,24 +61,29 @@ impl Store {
         }
         let path = self.path.as_path();
         let tx = self.conn.transaction().at(path)?;
-        {
-            let mut stmt = tx.prepare_cached(UPSERT).at(path)?;
-            for event in events {
-                let count = i64::try_from(event.count).map_err(|_| StoreError::OutOfRange {
-                    path: path.to_path_buf(),
-                    field: "event count",
-                })?;
-                stmt.execute(params![
-                    event.name,
-                    count,
-                    event.last_message,
-                    event.at.timestamp_millis()
-                ])
-                .at(path)?;
-            }
-        }
+        add(&tx, path, events)?;
         tx.commit().at(path)
     }
+}
+
+/// Adds `events` inside the caller's transaction (so an upload's rows and its counter commit
+/// together).
+pub(crate) fn add(conn: &Connection, path: &Path, events: &[EventDelta]) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(UPSERT).at(path)?;
+    for event in events {
+        let count = i64::try_from(event.count).map_err(|_| StoreError::OutOfRange {
+            path: path.to_path_buf(),
+            field: "event count",
+        })?;
+        stmt.execute(params![
+            event.name,
+            count,
+            event.last_message,
+            event.at.timestamp_millis()
+        ])
+        .at(path)?;
+    }
+    Ok(())
 }
 
 /// Every counter, sorted by name.

@@ -8,7 +8,8 @@
 //! - Opening, refusing foreign or damaged files, and the durability settings: `open.rs`;
 //!   the byte-level checks made before SQLite touches a file: `header.rs`.
 //! - The schema and its migrations, keyed by `PRAGMA user_version`: `schema.rs`.
-//! - Readings: `readings.rs`; event counters: `events.rs`; the status report: `status.rs`.
+//! - Readings: `readings.rs`; event counters: `events.rs`; the status report: `status.rs`;
+//!   the upload engine's queries (periods, marking, time correction, pruning): `upload.rs`.
 
 mod error;
 mod events;
@@ -16,14 +17,18 @@ mod header;
 mod open;
 mod readings;
 mod schema;
+mod shared;
 mod status;
+mod upload;
 
 use std::path::{Path, PathBuf};
 
 pub use error::StoreError;
 pub use events::{EventDelta, EventSummary};
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
+pub use shared::SharedStore;
 pub use status::{StatusReport, UPLOAD_EVENT};
+pub use upload::Pruned;
 
 /// The SQLite buffer of readings and event counters.
 #[derive(Debug)]

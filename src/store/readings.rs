@@ -88,22 +88,33 @@ impl Store {
         after: i64,
         limit: usize,
     ) -> Result<Vec<StoredReading>, StoreError> {
-        let path = self.path.as_path();
         // SQLite's LIMIT is an i64; a larger limit means "all", which i64::MAX also does.
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM readings WHERE seq > ?1 ORDER BY seq LIMIT ?2"
-            ))
-            .at(path)?;
-        let raws = stmt
-            .query_map(params![after, limit], RawRow::from_row)
-            .at(path)?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .at(path)?;
-        raws.into_iter().map(|raw| raw.decode(path)).collect()
+        select_rows(
+            &self.conn,
+            &self.path,
+            "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            params![after, limit],
+        )
     }
+}
+
+/// The rows a `WHERE … ORDER BY …` clause selects, decoded.
+pub(crate) fn select_rows(
+    conn: &Connection,
+    path: &Path,
+    clause: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<StoredReading>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM readings {clause}"))
+        .at(path)?;
+    let raws = stmt
+        .query_map(params, RawRow::from_row)
+        .at(path)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .at(path)?;
+    raws.into_iter().map(|raw| raw.decode(path)).collect()
 }
 
 /// [`Store::latest`] on any connection, so `status` can run it inside its read transaction.

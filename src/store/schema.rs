@@ -18,11 +18,19 @@ pub const APPLICATION_ID: i32 = 0x5246_4c47;
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// Migration `i` upgrades a file from version `i` to version `i + 1`.
+const MIGRATIONS: &[&str] = &[V1, V2];
+
+/// Version 2: what the uploader needs.
 ///
-/// Version 2 is reserved for the uploader's pending-rows index, e.g.
-/// `CREATE INDEX readings_pending ON readings (time_ms) WHERE uploaded = 0;`
-/// (a partial index, so uploaded rows cost nothing in it).
-const MIGRATIONS: &[&str] = &[V1];
+/// - One index on `(uploaded, time_ms)` serves both of its queries: the oldest pending row
+///   (`uploaded = 0`, lowest time) and every row of one batch period, uploaded or not (two
+///   range scans). It costs one index page write per insert; a second index would cost two.
+/// - `time_corrected` marks rows taken before NTP sync whose `time_ms` was rebuilt from the
+///   boot-relative clock, so a correction is applied once.
+const V2: &str = "
+CREATE INDEX readings_by_upload ON readings (uploaded, time_ms);
+ALTER TABLE readings ADD COLUMN time_corrected INTEGER NOT NULL DEFAULT 0;
+";
 
 /// Version 1: the readings buffer and the event counters.
 ///
@@ -126,18 +134,29 @@ mod tests {
     }
 
     #[test]
-    fn later_migration_slots_in_after_v1() {
+    fn a_v1_file_upgrades_to_v2_keeping_its_rows() {
         let mut conn = Connection::open_in_memory().unwrap();
         let path = Path::new(":memory:");
-        migrate(&mut conn, path).unwrap();
+        migrate_with(&mut conn, path, &[V1]).unwrap();
         assert_eq!(version(&conn), 1);
+        conn.execute(
+            "INSERT INTO readings (meter, time_ms, clock_synced, boot_id, monotonic_ms) \
+             VALUES ('0x0000000000000001', 1000, 0, 'b', 5)",
+            [],
+        )
+        .unwrap();
 
-        let v2 = "CREATE INDEX readings_pending ON readings (time_ms) WHERE uploaded = 0;";
-        migrate_with(&mut conn, path, &[V1, v2]).unwrap();
+        migrate(&mut conn, path).unwrap();
         assert_eq!(version(&conn), 2);
+        let (rows, corrected): (i64, i64) = conn
+            .query_row("SELECT count(*), sum(time_corrected) FROM readings", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((rows, corrected), (1, 0));
         let indexes: i64 = conn
             .query_row(
-                "SELECT count(*) FROM sqlite_schema WHERE name = 'readings_pending'",
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'readings_by_upload'",
                 [],
                 |r| r.get(0),
             )
@@ -145,14 +164,14 @@ mod tests {
         assert_eq!(indexes, 1);
 
         // Running the list again must not re-run v2 (CREATE INDEX would fail if it did).
-        migrate_with(&mut conn, path, &[V1, v2]).unwrap();
+        migrate(&mut conn, path).unwrap();
     }
 
     #[test]
     fn failed_migration_leaves_previous_version() {
         let mut conn = Connection::open_in_memory().unwrap();
         let path = Path::new(":memory:");
-        migrate(&mut conn, path).unwrap();
+        migrate_with(&mut conn, path, &[V1]).unwrap();
         let bad = "CREATE TABLE extra (x); THIS IS NOT SQL;";
         assert!(migrate_with(&mut conn, path, &[V1, bad]).is_err());
         assert_eq!(version(&conn), 1);

@@ -39,8 +39,8 @@ pub struct StatusReport {
 impl Store {
     /// Everything `rainforest-logger status` prints.
     ///
-    /// Counting pending rows scans the readings table (schema v1 has no pending index), which
-    /// is fine for an occasional command but not for a per-poll call.
+    /// Counting rows scans the readings table, which is fine for an occasional command but not
+    /// for a per-poll call.
     pub fn status(&self) -> Result<StatusReport, StoreError> {
         let path = self.path.as_path();
         // One read transaction: the daemon may insert between the queries otherwise.
