@@ -44,6 +44,22 @@ pub enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Upload every complete pending period now, one line per object, then exit.
+    Flush {
+        /// Config file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// One row per household from the heartbeats in the bucket (needs credentials that may
+    /// list and read `{prefix}status/`).
+    Fleet {
+        /// Config file (its [s3] section names the bucket; the household id is not used).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print JSON for machines instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the EAGLE simulator (for tests, demos and bench work; no hardware needed).
     Simulate {
         /// Address to listen on, e.g. 127.0.0.1:8080.

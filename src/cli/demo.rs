@@ -1,22 +1,26 @@
 //! `demo`: the simulator and the logger in one process, with a throw-away buffer, printing
-//! each reading as it is stored. No hardware, no config file, no network beyond loopback.
+//! each reading as it is stored and each object as it is uploaded (one a minute, into a
+//! temporary directory standing in for the bucket). No hardware, no config file, no network
+//! beyond loopback.
 
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::SecondsFormat;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::simulate::parse_profile;
 use super::CommandError;
-use crate::clock::SystemClock;
+use crate::clock::{Clock, SystemClock};
 use crate::config::{parse_duration, Settings};
-use crate::daemon::{signal_received, Daemon, DaemonEvent};
+use crate::daemon::{shutdown_channel, signal_received, Daemon, DaemonEvent};
 use crate::reading::StoredReading;
 use crate::sim::{self, SimConfig};
+use crate::upload::{ObjectSink, UploadEvent, Uploader};
 
 /// Runs the demo until Ctrl-C, or for `duration` (e.g. `"30s"`).
 pub async fn demo(profile: &str, duration: Option<&str>) -> Result<(), CommandError> {
@@ -31,37 +35,58 @@ pub async fn demo(profile: &str, duration: Option<&str>) -> Result<(), CommandEr
         SimConfig {
             profile,
             // A new reading every poll keeps the demo lively.
-            meter_update: Some(std::time::Duration::from_secs(2)),
+            meter_update: Some(Duration::from_secs(2)),
             ..SimConfig::default()
         },
     )
     .await?;
     let settings = demo_settings(simulator.local_addr(), dir.path())?;
-    let daemon = Daemon::from_settings(&settings, Arc::new(SystemClock::new()))?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
+    let daemon = Daemon::from_settings(&settings, Arc::clone(&clock))?;
+    let mut uploader = Uploader::from_settings(&settings, clock)?;
+    // Objects appear a few seconds after each minute, not half a minute later.
+    uploader.set_settle(Duration::from_secs(3));
     let mut events = daemon.subscribe();
+    let mut uploads = uploader.subscribe();
     println!(
         "demo: simulated EAGLE ({profile}) at {}, buffer {}",
         settings.eagle.base_url,
         settings.storage.path.display()
     );
     println!(
-        "polling every {:?}; Ctrl-C stops\n",
-        settings.eagle.poll_interval
+        "polling every {:?}; one object per minute into {}; Ctrl-C stops\n",
+        settings.eagle.poll_interval,
+        uploader.sink().describe()
     );
     let printer = tokio::spawn(async move {
-        let mut stored = 0u64;
+        let (mut stored, mut pending, mut objects) = (0u64, 0u64, 0u64);
         loop {
-            match events.recv().await {
-                Ok(DaemonEvent::Stored(row)) => {
-                    stored += 1;
-                    println!("{}  (buffer: {stored} pending upload)", describe(&row));
-                }
-                Ok(DaemonEvent::PollFailed { kind, .. }) => println!("poll failed: {kind}"),
-                Ok(DaemonEvent::StorageFailed { waiting }) => {
-                    println!("buffer write failed; {waiting} reading(s) held in memory")
-                }
-                Ok(DaemonEvent::Repeat) | Err(RecvError::Lagged(_)) => {}
-                Err(RecvError::Closed) => break stored,
+            tokio::select! {
+                event = events.recv() => match event {
+                    Ok(DaemonEvent::Stored(row)) => {
+                        stored += 1;
+                        pending += 1;
+                        println!("{}  (buffer: {pending} pending upload)", describe(&row));
+                    }
+                    Ok(DaemonEvent::PollFailed { kind, .. }) => println!("poll failed: {kind}"),
+                    Ok(DaemonEvent::StorageFailed { waiting }) => {
+                        println!("buffer write failed; {waiting} reading(s) held in memory")
+                    }
+                    Ok(DaemonEvent::Repeat) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => break (stored, objects),
+                },
+                upload = uploads.recv() => match upload {
+                    Ok(UploadEvent::Uploaded(object)) => {
+                        objects += 1;
+                        pending = pending.saturating_sub(object.newly_uploaded as u64);
+                        println!(
+                            "  → uploaded {} reading(s), {} bytes: {}",
+                            object.rows, object.bytes, object.key
+                        );
+                    }
+                    Ok(UploadEvent::Failed { message, .. }) => println!("  → upload failed: {message}"),
+                    Err(_) => {}
+                },
             }
         }
     });
@@ -74,10 +99,17 @@ pub async fn demo(profile: &str, duration: Option<&str>) -> Result<(), CommandEr
         }),
         None => Box::pin(signal_received()),
     };
+    let (trigger, shutdown) = shutdown_channel();
+    let uploading = tokio::spawn(uploader.run(shutdown.wait()));
     daemon.run(stop).await;
+    trigger.fire();
+    let _ = uploading.await;
     simulator.shutdown().await;
-    let stored = printer.await.unwrap_or(0);
-    println!("\ndemo stopped: {stored} reading(s) were buffered (the temporary buffer is removed)");
+    let (stored, objects) = printer.await.unwrap_or((0, 0));
+    println!(
+        "\ndemo stopped: {stored} reading(s) buffered, {objects} object(s) uploaded \
+         (the temporary buffer and bucket are removed)"
+    );
     Ok(())
 }
 
@@ -101,6 +133,7 @@ path = '{db}'
 [s3]
 endpoint = 'file://{bucket}'
 batch_period = "1m"
+fleet_spread = "0s"
 
 [led]
 backend = "none"

@@ -6,6 +6,7 @@ use crate::config::ConfigError;
 use crate::daemon::DaemonError;
 use crate::eagle::EagleError;
 use crate::store::StoreError;
+use crate::upload::UploadError;
 
 /// A failed command.
 #[derive(Debug, Error)]
@@ -22,6 +23,9 @@ pub enum CommandError {
     /// The daemon could not start.
     #[error(transparent)]
     Daemon(#[from] DaemonError),
+    /// An upload (or reading the bucket) failed.
+    #[error(transparent)]
+    Upload(#[from] UploadError),
     /// A wrong command-line value.
     #[error("{0}")]
     Usage(String),
@@ -34,7 +38,9 @@ impl CommandError {
     /// 1 for what the user can fix (config, credentials, arguments), 2 for runtime failures.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CommandError::Config(_) | CommandError::Usage(_) => 1,
+            CommandError::Config(_)
+            | CommandError::Usage(_)
+            | CommandError::Upload(UploadError::Config(_)) => 1,
             CommandError::Eagle(e) | CommandError::Daemon(DaemonError::Eagle(e))
                 if e.is_credential_error() =>
             {

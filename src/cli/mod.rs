@@ -5,6 +5,8 @@ mod args;
 mod check_config;
 mod demo;
 mod error;
+mod fleet;
+mod flush;
 mod probe;
 mod run;
 mod simulate;
@@ -27,6 +29,8 @@ pub async fn execute(command: Command) -> Result<(), CommandError> {
         }
         Command::Probe { config } => probe::probe(config.as_deref()).await,
         Command::Status { config } => status::status(config.as_deref()),
+        Command::Flush { config } => flush::flush(config.as_deref()).await,
+        Command::Fleet { config, json } => fleet::fleet(config.as_deref(), json).await,
         Command::Simulate {
             listen,
             profile,

@@ -511,7 +511,9 @@ mod tests {
                 s.s3.batch_period == 15 * MINUTE
             }),
             ("s3", "batch_period", "\"1d\"", |s| s.s3.batch_period == DAY),
-            ("s3", "fleet_spread", "\"0s\"", |s| s.s3.fleet_spread.is_zero()),
+            ("s3", "fleet_spread", "\"0s\"", |s| {
+                s.s3.fleet_spread.is_zero()
+            }),
             (
                 "s3",
                 "key_template",

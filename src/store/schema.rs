@@ -149,9 +149,11 @@ mod tests {
         migrate(&mut conn, path).unwrap();
         assert_eq!(version(&conn), 2);
         let (rows, corrected): (i64, i64) = conn
-            .query_row("SELECT count(*), sum(time_corrected) FROM readings", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT count(*), sum(time_corrected) FROM readings",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .unwrap();
         assert_eq!((rows, corrected), (1, 0));
         let indexes: i64 = conn

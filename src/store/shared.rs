@@ -25,7 +25,9 @@ impl SharedStore {
         let joined = tokio::task::spawn_blocking(move || {
             // A panic while holding the lock is a bug that already aborted its own call; the
             // connection itself is still consistent (SQLite rolled the transaction back).
-            let mut store = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut store = store
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             work(&mut store)
         })
         .await;

@@ -36,7 +36,11 @@ impl Store {
 
     /// Every row with `start_ms <= time_ms < end_ms`, uploaded or not, in seq order: the whole
     /// content of one batch period, so a re-upload is always a superset of the last one.
-    pub fn period_rows(&self, start_ms: i64, end_ms: i64) -> Result<Vec<StoredReading>, StoreError> {
+    pub fn period_rows(
+        &self,
+        start_ms: i64,
+        end_ms: i64,
+    ) -> Result<Vec<StoredReading>, StoreError> {
         select_rows(
             &self.conn,
             &self.path,

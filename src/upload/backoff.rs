@@ -59,7 +59,10 @@ mod tests {
         let mut ceiling = FIRST_RETRY;
         for _ in 0..10 {
             let wait = backoff.after_failure();
-            assert!(wait >= ceiling / 2 && wait <= ceiling, "{wait:?} vs {ceiling:?}");
+            assert!(
+                wait >= ceiling / 2 && wait <= ceiling,
+                "{wait:?} vs {ceiling:?}"
+            );
             ceiling = (ceiling * 2).min(MAX_RETRY);
         }
         backoff.reset();

@@ -21,6 +21,11 @@ impl DirSink {
         }
     }
 
+    /// The directory standing in for the bucket.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// Writes atomically: a temporary file in the same directory, fsync, rename over the key,
     /// fsync the directory. A reader sees the old object or the new one, never half of one.
     fn write(&self, key: &str, bytes: &[u8]) -> std::io::Result<()> {
@@ -36,9 +41,16 @@ impl DirSink {
 }
 
 impl ObjectSink for DirSink {
-    async fn put(&self, key: &str, bytes: Vec<u8>, _content_type: &'static str) -> Result<(), UploadError> {
+    async fn put(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        _content_type: &'static str,
+    ) -> Result<(), UploadError> {
         if key.split('/').any(|part| part == ".." || part.is_empty()) {
-            return Err(UploadError::Config(format!("object key {key:?} is not a relative path")));
+            return Err(UploadError::Config(format!(
+                "object key {key:?} is not a relative path"
+            )));
         }
         let sink = self.clone();
         let key = key.to_string();
@@ -67,7 +79,10 @@ mod tests {
         sink.put("a/b/c.gz", b"two".to_vec(), "x").await.unwrap();
         assert_eq!(std::fs::read(dir.path().join("a/b/c.gz")).unwrap(), b"two");
         // No temporary files left behind.
-        assert_eq!(std::fs::read_dir(dir.path().join("a/b")).unwrap().count(), 1);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("a/b")).unwrap().count(),
+            1
+        );
         assert!(sink.put("../escape", b"x".to_vec(), "x").await.is_err());
     }
 }

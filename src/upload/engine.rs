@@ -57,6 +57,10 @@ pub struct UploadPolicy {
     pub retention: Duration,
     /// Size limit of the buffer in bytes.
     pub max_size: u64,
+    /// Wait after a period's end before building its object ([`SETTLE`]).
+    pub settle: Duration,
+    /// How often to look for due periods when no retry is scheduled ([`CHECK_EVERY`]).
+    pub check_every: Duration,
 }
 
 impl UploadPolicy {
@@ -75,6 +79,8 @@ impl UploadPolicy {
             require_sync: settings.clock.require_sync,
             retention: settings.storage.retention,
             max_size: settings.storage.max_size,
+            settle: SETTLE,
+            check_every: CHECK_EVERY,
         }
     }
 }
@@ -123,7 +129,12 @@ impl Uploader<ConfiguredSink> {
 
 impl<S: ObjectSink> Uploader<S> {
     /// An engine writing `store`'s rows to `sink`.
-    pub fn new(sink: S, store: SharedStore, clock: Arc<dyn Clock>, policy: UploadPolicy) -> Uploader<S> {
+    pub fn new(
+        sink: S,
+        store: SharedStore,
+        clock: Arc<dyn Clock>,
+        policy: UploadPolicy,
+    ) -> Uploader<S> {
         let (events, _) = broadcast::channel(64);
         Uploader {
             sink,
@@ -157,7 +168,12 @@ impl<S: ObjectSink> Uploader<S> {
         &self.sink
     }
 
-    /// Runs cycles until `shutdown` completes: every [`CHECK_EVERY`], or when a retry is due.
+    /// Changes the wait after a period's end (the demo shortens it).
+    pub fn set_settle(&mut self, settle: Duration) {
+        self.policy.settle = settle;
+    }
+
+    /// Runs cycles until `shutdown` completes: every `check_every`, or when a retry is due.
     pub async fn run(mut self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
         loop {
@@ -168,7 +184,7 @@ impl<S: ObjectSink> Uploader<S> {
             }
             let wake = match self.retry_at {
                 Some(at) => at.max(Instant::now() + Duration::from_secs(1)),
-                None => Instant::now() + CHECK_EVERY,
+                None => Instant::now() + self.policy.check_every,
             };
             tokio::select! {
                 _ = &mut shutdown => break,
@@ -199,7 +215,10 @@ impl<S: ObjectSink> Uploader<S> {
         self.status.send_modify(|s| s.waiting_for_clock = false);
         let now = self.clock.now();
         if stamp.synced {
-            if let Err(error) = self.correct_times(&stamp.boot_id, stamp.monotonic_ms, now).await {
+            if let Err(error) = self
+                .correct_times(&stamp.boot_id, stamp.monotonic_ms, now)
+                .await
+            {
                 report.error = Some(error.into());
             }
         }
@@ -221,7 +240,12 @@ impl<S: ObjectSink> Uploader<S> {
 
     /// Readings taken in this boot before the clock synced get their time rebuilt from the
     /// boot-relative clock, once, before anything is uploaded.
-    async fn correct_times(&mut self, boot_id: &str, monotonic_ms: u64, now: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn correct_times(
+        &mut self,
+        boot_id: &str,
+        monotonic_ms: u64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         if self.corrected_boot.as_deref() == Some(boot_id) {
             return Ok(());
         }
@@ -239,9 +263,19 @@ impl<S: ObjectSink> Uploader<S> {
         Ok(())
     }
 
-    async fn upload_due(&mut self, now: DateTime<Utc>, flush: bool, report: &mut CycleReport) -> Result<(), UploadError> {
+    async fn upload_due(
+        &mut self,
+        now: DateTime<Utc>,
+        flush: bool,
+        report: &mut CycleReport,
+    ) -> Result<(), UploadError> {
         let now_ms = now.timestamp_millis();
-        let wait = if flush { SETTLE } else { SETTLE + self.policy.fleet_delay };
+        let settle = self.policy.settle;
+        let wait = if flush {
+            settle
+        } else {
+            settle + self.policy.fleet_delay
+        };
         let due_before = now_ms - i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
         loop {
             let Some(oldest) = self.store.call(|store| store.oldest_pending_ms()).await? else {
@@ -261,7 +295,10 @@ impl<S: ObjectSink> Uploader<S> {
     /// a superset of its last version) and marks its pending rows uploaded.
     async fn upload_period(&mut self, period: Period) -> Result<ObjectReport, UploadError> {
         let (start, end) = (period.start_ms(), period.end_ms());
-        let rows = self.store.call(move |store| store.period_rows(start, end)).await?;
+        let rows = self
+            .store
+            .call(move |store| store.period_rows(start, end))
+            .await?;
         let pending: Vec<i64> = rows.iter().filter(|r| !r.uploaded).map(|r| r.seq).collect();
         let household = self.policy.household.clone();
         let bytes = tokio::task::spawn_blocking(move || {
@@ -274,7 +311,10 @@ impl<S: ObjectSink> Uploader<S> {
         let key = self.policy.keys.readings_key(&period);
         let size = bytes.len();
         self.sink.put(&key, bytes, "application/gzip").await?;
-        let newly_uploaded = self.store.call(move |store| store.mark_uploaded(&pending)).await?;
+        let newly_uploaded = self
+            .store
+            .call(move |store| store.mark_uploaded(&pending))
+            .await?;
         Ok(ObjectReport {
             key,
             rows: row_count,
@@ -332,7 +372,8 @@ impl<S: ObjectSink> Uploader<S> {
                          oldest reading(s) that were never uploaded",
                         pruned.pending
                     );
-                    self.status.send_modify(|s| s.dropped_rows += pruned.pending);
+                    self.status
+                        .send_modify(|s| s.dropped_rows += pruned.pending);
                 }
             }
             Err(e) => self.problems.report(
@@ -375,7 +416,8 @@ impl<S: ObjectSink> Uploader<S> {
                     UploadError::Config(_) => Level::Error,
                     _ => Level::Warn,
                 };
-                self.problems.report(level, &format!("upload.{}", error.kind()), &message);
+                self.problems
+                    .report(level, &format!("upload.{}", error.kind()), &message);
                 let _ = self.events.send(UploadEvent::Failed {
                     kind: error.kind(),
                     message: error.to_string(),
@@ -408,7 +450,11 @@ impl<S: ObjectSink> Uploader<S> {
         let (store_status, dropped, free) = match facts {
             Ok(facts) => facts,
             Err(e) => {
-                self.problems.report(Level::Warn, "upload.heartbeat", &format!("heartbeat skipped: {e}"));
+                self.problems.report(
+                    Level::Warn,
+                    "upload.heartbeat",
+                    &format!("heartbeat skipped: {e}"),
+                );
                 return;
             }
         };
@@ -433,8 +479,16 @@ impl<S: ObjectSink> Uploader<S> {
             dropped_rows: dropped,
         };
         let key = self.policy.keys.heartbeat_key();
-        if let Err(e) = self.sink.put(&key, heartbeat.to_json(), "application/json").await {
-            self.problems.report(Level::Warn, "upload.heartbeat", &format!("heartbeat not written: {e}"));
+        if let Err(e) = self
+            .sink
+            .put(&key, heartbeat.to_json(), "application/json")
+            .await
+        {
+            self.problems.report(
+                Level::Warn,
+                "upload.heartbeat",
+                &format!("heartbeat not written: {e}"),
+            );
         }
     }
 
@@ -444,7 +498,11 @@ impl<S: ObjectSink> Uploader<S> {
         if deltas.is_empty() {
             return;
         }
-        if let Err(e) = self.store.call(move |store| store.record_events(&deltas)).await {
+        if let Err(e) = self
+            .store
+            .call(move |store| store.record_events(&deltas))
+            .await
+        {
             log::warn!("could not write upload counters to the buffer: {e}");
         }
     }

@@ -94,7 +94,10 @@ mod tests {
         assert_eq!(kind(403, "RequestTimeTooSkewed"), "clock-skew");
         assert_eq!(kind(503, "SlowDown"), "transient");
         assert_eq!(kind(500, "InternalError"), "transient");
-        assert_eq!(UploadError::from_s3_response(502, "<html>").kind(), "transient");
+        assert_eq!(
+            UploadError::from_s3_response(502, "<html>").kind(),
+            "transient"
+        );
     }
 
     #[test]

@@ -49,7 +49,10 @@ pub fn timestamp(time: DateTime<Utc>) -> String {
 
 /// Free bytes available to the daemon on the filesystem holding `path`.
 pub fn free_disk_bytes(path: &Path) -> Option<u64> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let c_path = CString::new(dir.as_os_str().as_bytes()).ok()?;
     // SAFETY: statvfs writes into the zeroed struct we own; the path is NUL-terminated.
     let mut stats: libc::statvfs = unsafe { std::mem::zeroed() };

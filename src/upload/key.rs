@@ -65,7 +65,10 @@ mod tests {
             keys.readings_key(&period()),
             "study-2026/readings/household=h-0001/date=2026-03-07/h-0001-20260307T0900Z.ndjson.gz"
         );
-        assert_eq!(keys.heartbeat_key(), "study-2026/status/household=h-0001.json");
+        assert_eq!(
+            keys.heartbeat_key(),
+            "study-2026/status/household=h-0001.json"
+        );
     }
 
     #[test]

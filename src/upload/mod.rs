@@ -32,5 +32,5 @@ pub use key::{KeyTemplate, DEFAULT_TEMPLATE};
 pub use object::{build_object, ndjson_line};
 pub use period::{fleet_delay, Period};
 pub use report::{ObjectReport, UploadEvent, UploadStatus};
-pub use s3_sink::S3Sink;
+pub use s3_sink::{classify as classify_s3_error, S3Sink};
 pub use sink::{ConfiguredSink, ObjectSink};

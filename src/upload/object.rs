@@ -59,8 +59,9 @@ pub fn ndjson_line(household: &str, row: &StoredReading) -> String {
 /// The gzip'd NDJSON object for `rows` (which the caller sorted by seq).
 pub fn build_object(household: &str, rows: &[StoredReading]) -> Vec<u8> {
     // mtime 0 and no file name: the header carries nothing that changes between builds.
-    let mut gzip: GzEncoder<Vec<u8>> =
-        GzBuilder::new().mtime(0).write(Vec::new(), Compression::default());
+    let mut gzip: GzEncoder<Vec<u8>> = GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), Compression::default());
     for row in rows {
         let mut line = ndjson_line(household, row);
         line.push('\n');
@@ -138,7 +139,10 @@ mod tests {
         let line = ndjson_line("h-0001", &row(8, "1.5"));
         let parsed: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(parsed["demand_kw"].to_string(), "1.5");
-        assert!(parsed.get("received_kwh").is_none(), "absent values are omitted");
+        assert!(
+            parsed.get("received_kwh").is_none(),
+            "absent values are omitted"
+        );
     }
 
     #[test]
@@ -150,7 +154,9 @@ mod tests {
         // gzip header: magic, deflate, no flags, mtime 0.
         assert_eq!(&first[..8], &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0]);
         let mut text = String::new();
-        GzDecoder::new(&first[..]).read_to_string(&mut text).unwrap();
+        GzDecoder::new(&first[..])
+            .read_to_string(&mut text)
+            .unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2);
         assert!(lines[1].contains(r#""seq":2"#) && lines[1].contains("-0.25"));

@@ -51,9 +51,11 @@ pub fn fleet_delay(household: &str, max: Duration) -> Duration {
     if max_ms == 0 {
         return Duration::ZERO;
     }
-    let hash = household.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
+    let hash = household
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
     Duration::from_millis(hash % (max_ms + 1))
 }
 
@@ -84,7 +86,9 @@ mod tests {
         let max = Duration::from_secs(300);
         assert_eq!(fleet_delay("h-0001", max), fleet_delay("h-0001", max));
         assert_eq!(fleet_delay("h-0001", Duration::ZERO), Duration::ZERO);
-        let delays: Vec<Duration> = (0..1000).map(|i| fleet_delay(&format!("h-{i:04}"), max)).collect();
+        let delays: Vec<Duration> = (0..1000)
+            .map(|i| fleet_delay(&format!("h-{i:04}"), max))
+            .collect();
         assert!(delays.iter().all(|d| *d <= max));
         // Spread over the window: every minute of the five gets a fair share.
         for minute in 0..5 {

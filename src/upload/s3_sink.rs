@@ -66,7 +66,12 @@ impl S3Sink {
 }
 
 impl ObjectSink for S3Sink {
-    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &'static str) -> Result<(), UploadError> {
+    async fn put(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &'static str,
+    ) -> Result<(), UploadError> {
         // rust-s3 adds Content-MD5 to every PutObject, so S3 verifies the bytes it stored.
         match self
             .bucket
@@ -89,7 +94,9 @@ pub fn classify(error: S3Error) -> UploadError {
         S3Error::HttpFailWithBody(status, body) => UploadError::from_s3_response(status, &body),
         S3Error::Credentials(e) => UploadError::Config(format!("S3 credentials: {e}")),
         S3Error::Region(e) => UploadError::Config(format!("s3.region: {e}")),
-        S3Error::Reqwest(e) => UploadError::Transient(format!("cannot reach S3: {}", root_cause(&e))),
+        S3Error::Reqwest(e) => {
+            UploadError::Transient(format!("cannot reach S3: {}", root_cause(&e)))
+        }
         other => UploadError::Transient(format!("S3 request failed: {other}")),
     }
 }

@@ -49,7 +49,12 @@ impl ConfiguredSink {
 }
 
 impl ObjectSink for ConfiguredSink {
-    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &'static str) -> Result<(), UploadError> {
+    async fn put(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &'static str,
+    ) -> Result<(), UploadError> {
         match self {
             ConfiguredSink::S3(sink) => sink.put(key, bytes, content_type).await,
             ConfiguredSink::Directory(sink) => sink.put(key, bytes, content_type).await,

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod s3;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,5 +46,49 @@ pub fn eagle_settings(base_url: &str, timeout: Duration) -> EagleSettings {
         meter: None,
         poll_interval: Duration::from_secs(1),
         timeout,
+    }
+}
+
+/// A clock the test sets: wall time, sync state, and boot-relative time move only when told.
+pub struct FakeClock {
+    state: std::sync::Mutex<(DateTime<Utc>, bool, u64)>,
+}
+
+pub const FAKE_BOOT_ID: &str = "11111111-2222-3333-4444-555555555555";
+
+impl FakeClock {
+    /// Starts at `now`, synchronized or not, 10 minutes after boot.
+    pub fn new(now: DateTime<Utc>, synced: bool) -> Arc<FakeClock> {
+        Arc::new(FakeClock {
+            state: std::sync::Mutex::new((now, synced, 600_000)),
+        })
+    }
+
+    /// Both clocks move forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let mut state = self.state.lock().unwrap();
+        state.0 += chrono::Duration::from_std(by).unwrap();
+        state.2 += by.as_millis() as u64;
+    }
+
+    /// The wall clock is set (as NTP does), the boot-relative clock is not affected.
+    pub fn set_wall(&self, now: DateTime<Utc>, synced: bool) {
+        let mut state = self.state.lock().unwrap();
+        state.0 = now;
+        state.1 = synced;
+    }
+}
+
+impl Clock for FakeClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.state.lock().unwrap().0
+    }
+    fn stamp(&self) -> ClockStamp {
+        let state = self.state.lock().unwrap();
+        ClockStamp {
+            synced: state.1,
+            boot_id: FAKE_BOOT_ID.into(),
+            monotonic_ms: state.2,
+        }
     }
 }

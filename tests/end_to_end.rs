@@ -1,0 +1,241 @@
+//! Simulator → daemon → upload engine → S3 server, all real, over loopback; and `fleet`
+//! reading the heartbeats back.
+
+mod common;
+
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeZone, Utc};
+use common::s3::{S3Server, ACCESS_KEY, BUCKET, SECRET_KEY};
+use common::FakeClock;
+use rainforest_logger::clock::Clock;
+use rainforest_logger::config::{Endpoint, S3Settings, Secret};
+use rainforest_logger::daemon::{shutdown_channel, Daemon};
+use rainforest_logger::eagle::Eagle;
+use rainforest_logger::reading::ClockStamp;
+use rainforest_logger::sim::{self, SimConfig};
+use rainforest_logger::store::{SharedStore, Store};
+use rainforest_logger::upload::{KeyTemplate, S3Sink, UploadPolicy, Uploader};
+
+/// Wall time runs 60 times faster than real time, so a one-minute batch period completes every
+/// real second; the boot-relative clock runs at real speed.
+struct FastClock {
+    base: DateTime<Utc>,
+    started: Instant,
+}
+
+impl Clock for FastClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.base + chrono::Duration::from_std(self.started.elapsed() * 60).unwrap()
+    }
+    fn stamp(&self) -> ClockStamp {
+        ClockStamp {
+            synced: true,
+            boot_id: "e2e".into(),
+            monotonic_ms: self.started.elapsed().as_millis() as u64,
+        }
+    }
+}
+
+fn s3_settings(endpoint: &str, period: Duration) -> S3Settings {
+    S3Settings {
+        bucket: BUCKET.into(),
+        region: "us-east-1".into(),
+        endpoint: Endpoint::Custom(endpoint.into()),
+        path_style: true,
+        prefix: String::new(),
+        access_key_id: Some(Secret::new(ACCESS_KEY)),
+        secret_access_key: Some(Secret::new(SECRET_KEY)),
+        batch_period: period,
+        key_template: None,
+        fleet_spread: Duration::ZERO,
+    }
+}
+
+fn policy(household: &str, period: Duration) -> UploadPolicy {
+    UploadPolicy {
+        household: household.into(),
+        keys: KeyTemplate::new(None, "", household),
+        batch_period: period,
+        fleet_delay: Duration::ZERO,
+        require_sync: true,
+        retention: Duration::from_secs(30 * 86_400),
+        max_size: 1 << 30,
+        settle: Duration::from_secs(1),
+        check_every: Duration::from_millis(300),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readings_flow_from_the_eagle_to_s3() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = S3Server::start(&dir.path().join("s3")).await;
+    let simulator = sim::start(
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        SimConfig {
+            meter_update: Some(Duration::from_millis(500)),
+            ..SimConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let clock: Arc<dyn Clock> = Arc::new(FastClock {
+        base: Utc.with_ymd_and_hms(2026, 11, 28, 6, 0, 0).unwrap(),
+        started: Instant::now(),
+    });
+    let minute = Duration::from_secs(60);
+    let db = dir.path().join("readings.db");
+    let eagle = Eagle::new(&common::eagle_settings(
+        &format!("http://{}", simulator.local_addr()),
+        Duration::from_secs(5),
+    ))
+    .unwrap();
+    let daemon = Daemon::new(
+        eagle,
+        Store::open(&db).unwrap(),
+        Arc::clone(&clock),
+        Duration::from_secs(1),
+    )
+    .unwrap();
+    let store = SharedStore::new(Store::open(&db).unwrap());
+    let sink = S3Sink::new(&s3_settings(&server.endpoint(), minute)).unwrap();
+    let uploader = Uploader::new(sink, store.clone(), clock, policy("h-e2e", minute));
+    let (trigger, shutdown) = shutdown_channel();
+    let uploading = tokio::spawn(uploader.run(shutdown.clone().wait()));
+    daemon
+        .run(tokio::time::sleep(Duration::from_millis(8_500)))
+        .await;
+    // Let the last complete period go out, then stop.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    trigger.fire();
+    uploading.await.unwrap();
+
+    let rows = store.call(|s| s.readings_after(0, 1000).unwrap()).await;
+    assert!(rows.len() >= 6, "{} readings", rows.len());
+    // Everything but the newest period or two is uploaded; every uploaded row is in S3 once,
+    // with the values the simulated EAGLE served.
+    let served: HashMap<_, _> = simulator
+        .served()
+        .into_iter()
+        .map(|s| (s.meter_time, s))
+        .collect();
+    let mut in_s3: HashMap<i64, serde_json::Value> = HashMap::new();
+    for key in server.keys().iter().filter(|k| k.starts_with("readings/")) {
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut flate2::read::GzDecoder::new(&server.object(key)[..]),
+            &mut text,
+        )
+        .unwrap();
+        for line in text.lines() {
+            let row: serde_json::Value = serde_json::from_str(line).unwrap();
+            let seq = row["seq"].as_i64().unwrap();
+            assert!(in_s3.insert(seq, row).is_none(), "seq {seq} in S3 twice");
+        }
+    }
+    let uploaded: Vec<_> = rows.iter().filter(|r| r.uploaded).collect();
+    assert!(
+        uploaded.len() >= rows.len() - 2,
+        "{} of {} uploaded",
+        uploaded.len(),
+        rows.len()
+    );
+    for row in &uploaded {
+        let object_row = &in_s3[&row.seq];
+        let s = &served[&row.reading.meter_time.unwrap()];
+        assert_eq!(
+            object_row["demand_kw"].to_string(),
+            s.demand_kw.normalize().to_string()
+        );
+        assert_eq!(object_row["meter"], s.hardware_address.as_str());
+    }
+    assert_eq!(in_s3.len(), uploaded.len());
+    assert!(server
+        .keys()
+        .contains(&"status/household=h-e2e.json".to_string()));
+    simulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fleet_lists_households_and_flags_a_stale_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = S3Server::start(&dir.path().join("s3")).await;
+    let hour = Duration::from_secs(3600);
+    let now = Utc::now();
+    for (household, written) in [
+        ("h-live", now),
+        ("h-quiet", now - chrono::Duration::hours(3)),
+    ] {
+        let store =
+            SharedStore::new(Store::open(&dir.path().join(format!("{household}.db"))).unwrap());
+        let clock = FakeClock::new(written, true);
+        let sink = S3Sink::new(&s3_settings(&server.endpoint(), hour)).unwrap();
+        let report = Uploader::new(sink, store, clock, policy(household, hour))
+            .cycle(false)
+            .await;
+        assert!(report.error.is_none());
+    }
+    let config = dir.path().join("admin.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[household]
+id = "staff"
+[eagle]
+host = "127.0.0.1"
+cloud_id = "0123ab"
+install_code = "0123456789abcdef"
+[s3]
+bucket = "{BUCKET}"
+endpoint = "{}"
+path_style = true
+access_key_id = "{ACCESS_KEY}"
+secret_access_key = "{SECRET_KEY}"
+"#,
+            server.endpoint()
+        ),
+    )
+    .unwrap();
+    let bin = env!("CARGO_BIN_EXE_rainforest-logger");
+    let output = tokio::process::Command::new(bin)
+        .args(["fleet", "--json", "--config", config.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let summary: Vec<(String, bool)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["heartbeat"]["household"].as_str().unwrap().to_string(),
+                r["stale"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [("h-live".to_string(), false), ("h-quiet".to_string(), true)]
+    );
+
+    let table = tokio::process::Command::new(bin)
+        .args(["fleet", "--config", config.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("h-quiet") && l.ends_with("STALE")),
+        "{text}"
+    );
+    assert!(text.contains("2 household(s), 1 stale"), "{text}");
+}
