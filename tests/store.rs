@@ -550,3 +550,21 @@ fn wal_left_behind_by_a_moved_database_is_kept() {
     assert!(!path.exists(), "no new buffer was created");
     assert_eq!(std::fs::read(&wal).unwrap(), wal_bytes);
 }
+
+#[test]
+fn insert_all_is_one_transaction_all_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&db_path(&dir)).unwrap();
+    let seqs = store.insert_all(&[full(1), full(2), full(3)]).unwrap();
+    assert_eq!(seqs, [1, 2, 3]);
+    // The second reading cannot be stored: nothing of the batch may be.
+    let mut bad = full(5);
+    bad.clock.monotonic_ms = u64::MAX;
+    assert!(store.insert_all(&[full(4), bad, full(6)]).is_err());
+    assert_eq!(store.readings_after(0, 100).unwrap().len(), 3);
+    assert_eq!(
+        store.insert(&full(7)).unwrap(),
+        4,
+        "the failed batch consumed no seq"
+    );
+}

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::{load_settings, CommandError};
 use crate::store::{StatusReport, Store};
+use crate::upload::{ConfiguredSink, ObjectSink, DROPPED_EVENT};
 
 /// Prints the buffer's state. Does not create a buffer that does not exist yet.
 pub fn status(explicit: Option<&Path>) -> Result<(), CommandError> {
@@ -17,11 +18,12 @@ pub fn status(explicit: Option<&Path>) -> Result<(), CommandError> {
         return Ok(());
     }
     let report = Store::open(path)?.status()?;
-    print_report(&settings.household.id, path, &report);
+    let target = ConfiguredSink::from_settings(&settings.s3).describe();
+    print_report(&settings.household.id, path, &target, &report);
     Ok(())
 }
 
-fn print_report(household: &str, path: &Path, report: &StatusReport) {
+fn print_report(household: &str, path: &Path, target: &str, report: &StatusReport) {
     let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map_or_else(|| "never".to_string(), |t| t.to_rfc3339())
     };
@@ -43,7 +45,14 @@ fn print_report(household: &str, path: &Path, report: &StatusReport) {
         ),
         None => println!("last reading     none"),
     }
+    println!("upload target    {target}");
     println!("last upload      {}", time(report.last_upload));
+    let dropped = report
+        .events
+        .iter()
+        .find(|e| e.name == DROPPED_EVENT)
+        .map_or(0, |e| e.count);
+    println!("dropped (full)   {dropped}");
     match &report.last_error {
         Some(event) => println!(
             "last error       {} ({}): {}",

@@ -159,28 +159,36 @@ impl Recorder {
         dropped
     }
 
-    /// Writes waiting readings oldest first, stopping at the first failure.
+    /// Writes the waiting readings in one transaction: all of them, or (on failure) none, and
+    /// they wait for the next tick.
     async fn write_waiting(&mut self) -> Vec<StoredReading> {
         let batch: Vec<Reading> = self.waiting.iter().cloned().collect();
-        let (stored, error) = self
+        let written = self
             .store
             .call(move |store| {
-                let mut stored = Vec::with_capacity(batch.len());
-                for reading in batch {
-                    match store.insert(&reading) {
-                        Ok(seq) => stored.push(StoredReading {
+                let seqs = store.insert_all(&batch)?;
+                Ok::<_, StoreError>(
+                    seqs.into_iter()
+                        .zip(batch)
+                        .map(|(seq, reading)| StoredReading {
                             seq,
                             reading,
                             uploaded: false,
-                        }),
-                        Err(e) => return (stored, Some(e)),
-                    }
-                }
-                (stored, None)
+                        })
+                        .collect::<Vec<_>>(),
+                )
             })
             .await;
-        self.waiting.drain(..stored.len());
-        self.last_store_error = error;
-        stored
+        match written {
+            Ok(stored) => {
+                self.waiting.clear();
+                self.last_store_error = None;
+                stored
+            }
+            Err(error) => {
+                self.last_store_error = Some(error);
+                Vec::new()
+            }
+        }
     }
 }

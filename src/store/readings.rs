@@ -26,35 +26,20 @@ impl Store {
     /// stored to the millisecond and `meter_time` to the second (the precision of the output
     /// and of the EAGLE); finer parts are dropped.
     pub fn insert(&mut self, reading: &Reading) -> Result<i64, StoreError> {
+        insert(&self.conn, &self.path, reading)
+    }
+
+    /// Inserts `readings` in one transaction (all or none) and returns their seqs: one fsync
+    /// for a batch, e.g. readings that waited in memory while the card was full.
+    pub fn insert_all(&mut self, readings: &[Reading]) -> Result<Vec<i64>, StoreError> {
         let path = self.path.as_path();
-        let monotonic_ms =
-            i64::try_from(reading.clock.monotonic_ms).map_err(|_| StoreError::OutOfRange {
-                path: path.to_path_buf(),
-                field: "monotonic_ms",
-            })?;
-        let text = |d: Option<Decimal>| d.map(|d| d.to_string());
-        self.conn
-            .prepare_cached(INSERT)
-            .at(path)?
-            .query_row(
-                params![
-                    reading.meter,
-                    reading.time.timestamp_millis(),
-                    reading.meter_time.map(|t| t.timestamp()),
-                    text(reading.demand_kw),
-                    text(reading.delivered_kwh),
-                    text(reading.received_kwh),
-                    text(reading.price),
-                    reading.currency,
-                    reading.rate_label,
-                    reading.tier,
-                    reading.clock.synced,
-                    reading.clock.boot_id,
-                    monotonic_ms,
-                ],
-                |row| row.get(0),
-            )
-            .at(path)
+        let tx = self.conn.transaction().at(path)?;
+        let seqs = readings
+            .iter()
+            .map(|reading| insert(&tx, path, reading))
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit().at(path)?;
+        Ok(seqs)
     }
 
     /// The reading with the highest seq (the daemon restores its dedupe state from it after a restart).
@@ -115,6 +100,37 @@ pub(crate) fn select_rows(
         .collect::<rusqlite::Result<Vec<_>>>()
         .at(path)?;
     raws.into_iter().map(|raw| raw.decode(path)).collect()
+}
+
+/// Inserts one row on `conn` (a connection or an open transaction).
+fn insert(conn: &Connection, path: &Path, reading: &Reading) -> Result<i64, StoreError> {
+    let monotonic_ms =
+        i64::try_from(reading.clock.monotonic_ms).map_err(|_| StoreError::OutOfRange {
+            path: path.to_path_buf(),
+            field: "monotonic_ms",
+        })?;
+    let text = |d: Option<Decimal>| d.map(|d| d.to_string());
+    conn.prepare_cached(INSERT)
+        .at(path)?
+        .query_row(
+            params![
+                reading.meter,
+                reading.time.timestamp_millis(),
+                reading.meter_time.map(|t| t.timestamp()),
+                text(reading.demand_kw),
+                text(reading.delivered_kwh),
+                text(reading.received_kwh),
+                text(reading.price),
+                reading.currency,
+                reading.rate_label,
+                reading.tier,
+                reading.clock.synced,
+                reading.clock.boot_id,
+                monotonic_ms,
+            ],
+            |row| row.get(0),
+        )
+        .at(path)
 }
 
 /// [`Store::latest`] on any connection, so `status` can run it inside its read transaction.

@@ -197,7 +197,7 @@ mod tests {
             err,
             StoreError::TooNew {
                 found: 7,
-                supported: 1,
+                supported: SCHEMA_VERSION,
                 ..
             }
         ));
