@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod eagle;
+pub mod health;
 pub mod reading;
 pub mod sim;
 pub mod store;
