@@ -11,6 +11,7 @@ pub mod config;
 pub mod daemon;
 pub mod eagle;
 pub mod health;
+pub mod led;
 pub mod reading;
 pub mod sim;
 pub mod store;
