@@ -116,8 +116,11 @@ mod tests {
 
     const MS: Duration = Duration::from_millis(1);
 
+    /// A state as configured to look: what a household can see.
+    type Look = (LedState, HealthyPattern);
+
     /// Every pattern a household can see: the four problems and the three healthy choices.
-    fn all_looks() -> Vec<(LedState, HealthyPattern)> {
+    fn all_looks() -> Vec<Look> {
         let mut looks: Vec<_> = LedState::ALL[..4]
             .iter()
             .map(|&state| (state, HealthyPattern::Heartbeat))
@@ -239,7 +242,7 @@ mod tests {
         // phase; 25 ms is a common divisor of every segment length.
         const STEP: u64 = 25;
         const WINDOW: u64 = 4_000;
-        let mut glances: Vec<((LedState, HealthyPattern), HashSet<Vec<bool>>)> = Vec::new();
+        let mut glances: Vec<(Look, HashSet<Vec<bool>>)> = Vec::new();
         for (state, healthy) in all_looks() {
             let recorded = timeline(state, healthy, Duration::from_secs(9)).await;
             let windows: HashSet<Vec<bool>> = (0..WINDOW / STEP)
