@@ -13,5 +13,6 @@ pub mod eagle;
 pub mod health;
 pub mod led;
 pub mod reading;
+pub mod service;
 pub mod sim;
 pub mod store;

@@ -28,6 +28,19 @@ impl LedState {
         LedState::UploadFailing,
         LedState::Healthy,
     ];
+
+    /// What the state means, in a few words for logs and `systemctl status`.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            LedState::ConfigError => "the config file or the EAGLE credentials need fixing",
+            LedState::StorageFailure => "the buffer cannot be written (card full or failing)",
+            LedState::EagleUnreachable => {
+                "no new reading for a minute (EAGLE off or unreachable, or meter not joined)"
+            }
+            LedState::UploadFailing => "no successful upload for two batch periods",
+            LedState::Healthy => "logging",
+        }
+    }
 }
 
 impl fmt::Display for LedState {

@@ -11,72 +11,59 @@ use super::{gpio, sysfs::SysfsLed};
 use crate::config::{LedBackend, LedSettings};
 use crate::health::LedState;
 
+/// A running pattern engine: its own state channel (closing it stops the engine) and task.
+type Engine = (watch::Sender<LedState>, JoinHandle<()>);
+
 /// A running status LED. The pattern engine runs in its own task, so nothing the LED does
 /// (or fails to do) can hold up polling.
 #[derive(Debug)]
 pub struct Led {
     settings: LedSettings,
-    states: watch::Sender<LedState>,
-    engine: Option<JoinHandle<()>>,
+    /// The state shown, for [`Led::subscribe`]; outlives engine restarts.
+    shown: watch::Sender<LedState>,
+    /// `None` when there is no device.
+    engine: Option<Engine>,
 }
 
 impl Led {
     /// Opens the backend of `settings` and shows `initial`. A device that cannot be opened is
     /// logged as a warning and the logger runs without an LED.
     pub fn start(settings: &LedSettings, initial: LedState) -> Led {
-        let opened = match settings.backend {
-            LedBackend::None => return Led::dark(settings, initial),
-            LedBackend::Sysfs => SysfsLed::open(&settings.sysfs_path)
-                .map(|led| Led::with_pin(led, settings, initial)),
-            LedBackend::Gpio => {
-                gpio::open(settings).map(|pin| Led::with_pin(pin, settings, initial))
-            }
-        };
-        opened.unwrap_or_else(|e: LedError| {
-            log::warn!("no status LED: {e}");
-            Led::dark(settings, initial)
-        })
+        Led {
+            settings: settings.clone(),
+            shown: watch::Sender::new(initial),
+            engine: open(settings, initial),
+        }
     }
 
-    /// Drives `pin` (high = lit) per `settings.healthy`; the backend is already open.
+    /// Drives `pin` (high = lit) per `settings.healthy`, whatever `settings.backend` says:
+    /// for devices opened by the caller (and tests).
     pub fn with_pin<P>(pin: P, settings: &LedSettings, initial: LedState) -> Led
     where
         P: OutputPin + Send + 'static,
     {
-        let (states, receiver) = watch::channel(initial);
-        let healthy = settings.healthy;
-        let engine = tokio::spawn(async move {
-            // Dropping the pin releases the device (the sysfs trigger is given back).
-            drop(drive(pin, healthy, receiver).await);
-        });
         Led {
             settings: settings.clone(),
-            states,
-            engine: Some(engine),
-        }
-    }
-
-    /// No device: states are still tracked (for [`Led::subscribe`]).
-    fn dark(settings: &LedSettings, initial: LedState) -> Led {
-        Led {
-            settings: settings.clone(),
-            states: watch::channel(initial).0,
-            engine: None,
+            shown: watch::Sender::new(initial),
+            engine: Some(spawn(pin, settings, initial)),
         }
     }
 
     /// Shows `state` from now on (a no-op if it is already shown).
     pub fn show(&self, state: LedState) {
-        self.states.send_if_modified(|shown| {
+        let changed = self.shown.send_if_modified(|shown| {
             let changed = *shown != state;
             *shown = state;
             changed
         });
+        if let (true, Some((engine, _))) = (changed, &self.engine) {
+            engine.send_replace(state);
+        }
     }
 
     /// The state shown now, and every change from here on.
     pub fn subscribe(&self) -> watch::Receiver<LedState> {
-        self.states.subscribe()
+        self.shown.subscribe()
     }
 
     /// The settings the LED was started with.
@@ -84,13 +71,60 @@ impl Led {
         &self.settings
     }
 
+    /// Gives the device back and opens the one of `settings`, showing the same state. The
+    /// old device is released first: both may be the same LED.
+    pub async fn reconfigure(&mut self, settings: &LedSettings) {
+        stop(self.engine.take()).await;
+        self.settings = settings.clone();
+        self.engine = open(settings, *self.shown.borrow());
+    }
+
     /// Turns the LED off, gives the device back, and returns once that is done.
-    pub async fn stop(self) {
-        drop(self.states);
-        if let Some(engine) = self.engine {
-            if let Err(e) = engine.await {
-                log::warn!("the status LED task ended abnormally: {e}");
-            }
+    pub async fn stop(mut self) {
+        stop(self.engine.take()).await;
+    }
+}
+
+/// Opens the device of `settings` and starts its engine; `None` (logged) if there is none.
+fn open(
+    settings: &LedSettings,
+    initial: LedState,
+) -> Option<Engine> {
+    let opened = match settings.backend {
+        LedBackend::None => return None,
+        LedBackend::Sysfs => {
+            SysfsLed::open(&settings.sysfs_path).map(|led| spawn(led, settings, initial))
+        }
+        LedBackend::Gpio => gpio::open(settings).map(|pin| spawn(pin, settings, initial)),
+    };
+    opened
+        .map_err(|e: LedError| log::warn!("no status LED: {e}"))
+        .ok()
+}
+
+fn spawn<P>(
+    pin: P,
+    settings: &LedSettings,
+    initial: LedState,
+) -> Engine
+where
+    P: OutputPin + Send + 'static,
+{
+    let (states, receiver) = watch::channel(initial);
+    let healthy = settings.healthy;
+    let task = tokio::spawn(async move {
+        // Dropping the pin releases the device (the sysfs trigger is given back).
+        drop(drive(pin, healthy, receiver).await);
+    });
+    (states, task)
+}
+
+/// Closes the engine's channel and waits until it turned the LED off and released it.
+async fn stop(engine: Option<Engine>) {
+    if let Some((states, task)) = engine {
+        drop(states);
+        if let Err(e) = task.await {
+            log::warn!("the status LED task ended abnormally: {e}");
         }
     }
 }
@@ -115,14 +149,23 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn sysfs_led_shows_states_and_is_given_back_on_stop() {
-        let root = tempfile::tempdir().unwrap();
-        let dir = root.path().join("ACT");
+    fn fake_led(root: &Path, name: &str) -> PathBuf {
+        let dir = root.join(name);
         fs::create_dir(&dir).unwrap();
         fs::write(dir.join("trigger"), "none [mmc0] timer").unwrap();
         fs::write(dir.join("brightness"), "0").unwrap();
         fs::write(dir.join("max_brightness"), "1").unwrap();
+        dir
+    }
+
+    fn trigger(dir: &Path) -> String {
+        fs::read_to_string(dir.join("trigger")).unwrap()
+    }
+
+    #[tokio::test]
+    async fn sysfs_led_shows_states_and_is_given_back_on_stop() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = fake_led(root.path(), "ACT");
         let led = Led::start(&settings(LedBackend::Sysfs, &dir), LedState::Healthy);
         let brightness = || fs::read_to_string(dir.join("brightness")).unwrap();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
@@ -130,12 +173,30 @@ mod tests {
             assert!(tokio::time::Instant::now() < deadline, "never lit");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        assert_eq!(fs::read_to_string(dir.join("trigger")).unwrap(), "none");
+        assert_eq!(trigger(&dir), "none");
         led.show(LedState::StorageFailure);
         assert_eq!(*led.subscribe().borrow(), LedState::StorageFailure);
         led.stop().await;
-        assert_eq!(fs::read_to_string(dir.join("trigger")).unwrap(), "mmc0");
+        assert_eq!(trigger(&dir), "mmc0");
         assert_eq!(brightness(), "0");
+    }
+
+    #[tokio::test]
+    async fn reconfigure_releases_the_old_led_first_and_keeps_subscribers() {
+        let root = tempfile::tempdir().unwrap();
+        let act = fake_led(root.path(), "ACT");
+        let pwr = fake_led(root.path(), "PWR");
+        let mut led = Led::start(&settings(LedBackend::Sysfs, &act), LedState::ConfigError);
+        let mut states = led.subscribe();
+        assert_eq!(trigger(&act), "none");
+        led.reconfigure(&settings(LedBackend::Sysfs, &pwr)).await;
+        assert_eq!(trigger(&act), "mmc0");
+        assert_eq!(trigger(&pwr), "none");
+        led.show(LedState::Healthy);
+        assert_eq!(*states.borrow_and_update(), LedState::Healthy);
+        assert_eq!(led.settings().sysfs_path, pwr);
+        led.stop().await;
+        assert_eq!(trigger(&pwr), "mmc0");
     }
 
     #[tokio::test]
