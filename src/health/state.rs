@@ -35,7 +35,7 @@ impl LedState {
             LedState::ConfigError => "the config file or the EAGLE credentials need fixing",
             LedState::StorageFailure => "the buffer cannot be written (card full or failing)",
             LedState::EagleUnreachable => {
-                "no new reading for a minute (EAGLE off or unreachable, or meter not joined)"
+                "no new reading for a minute: EAGLE off or unreachable, or meter not joined"
             }
             LedState::UploadFailing => "no successful upload for two batch periods",
             LedState::Healthy => "logging",

@@ -86,10 +86,7 @@ impl Led {
 }
 
 /// Opens the device of `settings` and starts its engine; `None` (logged) if there is none.
-fn open(
-    settings: &LedSettings,
-    initial: LedState,
-) -> Option<Engine> {
+fn open(settings: &LedSettings, initial: LedState) -> Option<Engine> {
     let opened = match settings.backend {
         LedBackend::None => return None,
         LedBackend::Sysfs => {
@@ -102,11 +99,7 @@ fn open(
         .ok()
 }
 
-fn spawn<P>(
-    pin: P,
-    settings: &LedSettings,
-    initial: LedState,
-) -> Engine
+fn spawn<P>(pin: P, settings: &LedSettings, initial: LedState) -> Engine
 where
     P: OutputPin + Send + 'static,
 {

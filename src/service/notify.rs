@@ -76,7 +76,10 @@ impl Notifier {
         let Some(target) = &self.target else {
             return;
         };
-        match target.socket.send_to_addr(message.as_bytes(), &target.address) {
+        match target
+            .socket
+            .send_to_addr(message.as_bytes(), &target.address)
+        {
             Ok(_) => {
                 target.failed.store(false, Ordering::Relaxed);
             }
