@@ -41,7 +41,7 @@ pub async fn run(explicit: Option<&Path>) -> Result<(), CommandError> {
     tokio::pin!(stopping);
     let first = attempt(explicit)?;
     let (led, initial) = match &first {
-        Attempt::Ready(settings, _) => (&settings.led, LedState::Healthy),
+        Attempt::Ready(ready) => (&ready.0.led, LedState::Healthy),
         Attempt::Blocked(blocked) => (&blocked.led, blocked.state),
     };
     let mut indicator = Indicator::new(Led::start(led, initial), notifier.clone());
@@ -85,7 +85,7 @@ async fn wait_until_ready(
     let mut reported: Option<String> = None;
     loop {
         let blocked = match attempt {
-            Attempt::Ready(settings, daemon) => return Ok(Some((settings, daemon))),
+            Attempt::Ready(ready) => return Ok(Some(*ready)),
             Attempt::Blocked(blocked) => blocked,
         };
         indicator.use_led(&blocked.led).await;
@@ -115,8 +115,8 @@ async fn wait_until_ready(
 
 /// One try at loading the config and opening the buffer.
 enum Attempt {
-    /// Ready to log.
-    Ready(Settings, Daemon<Eagle>),
+    /// Ready to log (boxed: it is large, and built once).
+    Ready(Box<(Settings, Daemon<Eagle>)>),
     /// Something a person has to fix; shown on the LED while waiting.
     Blocked(Blocked),
 }
@@ -151,7 +151,7 @@ fn attempt(explicit: Option<&Path>) -> Result<Attempt, DaemonError> {
         }
     };
     match Daemon::from_settings(&settings, Arc::new(SystemClock::new())) {
-        Ok(daemon) => Ok(Attempt::Ready(settings, daemon)),
+        Ok(daemon) => Ok(Attempt::Ready(Box::new((settings, daemon)))),
         Err(DaemonError::Store(error)) => Ok(Attempt::Blocked(Blocked {
             led: settings.led,
             state: LedState::StorageFailure,
