@@ -2,7 +2,9 @@
 //!
 //! The modules follow the data path of one reading:
 //! [`config`] → [`eagle`] (client and parsing) → [`store`] (SQLite buffer) → [`daemon`]
-//! (poll loop and shutdown). [`sim`] is the EAGLE simulator the tests and `demo` talk to;
+//! (poll loop and shutdown). Beside it, [`health`] turns what the daemon knows into one state,
+//! [`led`] shows that state on the status LED, and [`service`] ties both and systemd's
+//! notifications to the daemon. [`sim`] is the EAGLE simulator the tests and `demo` talk to;
 //! [`cli`] holds the commands of the `rainforest-logger` binary.
 
 pub mod cli;
