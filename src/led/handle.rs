@@ -36,19 +36,6 @@ impl Led {
         }
     }
 
-    /// Drives `pin` (high = lit) per `settings.healthy`, whatever `settings.backend` says:
-    /// for devices opened by the caller (and tests).
-    pub fn with_pin<P>(pin: P, settings: &LedSettings, initial: LedState) -> Led
-    where
-        P: OutputPin + Send + 'static,
-    {
-        Led {
-            settings: settings.clone(),
-            shown: watch::Sender::new(initial),
-            engine: Some(spawn(pin, settings, initial)),
-        }
-    }
-
     /// Shows `state` from now on (a no-op if it is already shown).
     pub fn show(&self, state: LedState) {
         let changed = self.shown.send_if_modified(|shown| {
