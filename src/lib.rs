@@ -2,17 +2,22 @@
 //!
 //! The modules follow the data path of one reading:
 //! [`config`] → [`eagle`] (client and parsing) → [`store`] (SQLite buffer) → [`upload`]
-//! (hourly batches to S3) → [`daemon`] (poll loop, wiring, shutdown). [`sim`] is the EAGLE
-//! simulator the tests and `demo` talk to; [`cli`] holds the commands of the
-//! `rainforest-logger` binary; [`clock`] and [`problems`] serve them all.
+//! (hourly batches to S3) → [`health`] (one state from what the daemon and uploader know) →
+//! [`led`] (that state on the status LED) → [`daemon`] (poll loop, shutdown) and [`service`]
+//! (wiring it all to systemd). [`sim`] is the EAGLE simulator the tests and `demo` talk to;
+//! [`cli`] holds the commands of the `rainforest-logger` binary; [`clock`] and [`problems`]
+//! serve them all.
 
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod eagle;
+pub mod health;
+pub mod led;
 pub mod problems;
 pub mod reading;
+pub mod service;
 pub mod sim;
 pub mod store;
 pub mod upload;

@@ -12,6 +12,7 @@ mod address;
 mod environment;
 mod error;
 mod key_template;
+mod led_fallback;
 mod load;
 mod locate;
 mod raw;
@@ -24,6 +25,7 @@ mod validate;
 
 pub use environment::process_env;
 pub use error::{ConfigError, Problem};
+pub use led_fallback::led_settings_or_default;
 pub use load::load;
 pub use locate::{locate, SEARCH_PATHS};
 pub use secret::Secret;

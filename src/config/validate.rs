@@ -317,7 +317,7 @@ fn s3(mut s: Section, p: &mut Vec<Problem>) -> Option<S3Settings> {
     })
 }
 
-fn led(mut s: Section, p: &mut Vec<Problem>) -> Option<LedSettings> {
+pub(super) fn led(mut s: Section, p: &mut Vec<Problem>) -> Option<LedSettings> {
     let backend = s.optional(&LED_BACKEND, LedBackend::Sysfs, p, |text| match text {
         "none" => Ok(LedBackend::None),
         "sysfs" => Ok(LedBackend::Sysfs),

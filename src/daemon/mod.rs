@@ -16,7 +16,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use thiserror::Error;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
+use tokio::time::Instant;
 
 pub use event::DaemonEvent;
 pub use poll_loop::{PollLoop, COUNTERS_EVERY};
@@ -77,6 +78,13 @@ impl<S: MeterSource> Daemon<S> {
     /// Receives every [`DaemonEvent`] from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<DaemonEvent> {
         self.poll_loop.events.subscribe()
+    }
+
+    /// The instant of the poll loop's latest tick (the start of a poll cycle), updated as
+    /// long as the loop runs. It stops moving when a poll or a write hangs: the systemd
+    /// watchdog is fed from it.
+    pub fn last_tick(&self) -> watch::Receiver<Instant> {
+        self.poll_loop.last_tick.subscribe()
     }
 
     /// Polls until `shutdown` completes, then writes the counters and returns.

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use log::Level;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::event::DaemonEvent;
@@ -27,6 +27,8 @@ pub struct PollLoop<S> {
     pub(super) interval: Duration,
     pub(super) events: broadcast::Sender<DaemonEvent>,
     pub(super) problems: Problems,
+    /// The instant of the latest tick: proof of life for the systemd watchdog.
+    pub(super) last_tick: watch::Sender<Instant>,
     failed_polls: u64,
 }
 
@@ -44,6 +46,7 @@ impl<S: MeterSource> PollLoop<S> {
             interval,
             events,
             problems: Problems::new(),
+            last_tick: watch::Sender::new(Instant::now()),
             failed_polls: 0,
         }
     }
@@ -60,6 +63,7 @@ impl<S: MeterSource> PollLoop<S> {
                 _ = &mut shutdown => break,
                 _ = ticks.tick() => {}
             }
+            self.last_tick.send_replace(Instant::now());
             self.retry_waiting().await;
             let result = tokio::select! {
                 _ = &mut shutdown => break,

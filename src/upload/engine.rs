@@ -23,6 +23,7 @@ use super::report::{ObjectReport, UploadEvent, UploadStatus};
 use super::sink::{ConfiguredSink, ObjectSink};
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::health::LedState;
 use crate::problems::Problems;
 use crate::store::{EventDelta, Pruned, SharedStore, Store, StoreError};
 
@@ -111,6 +112,7 @@ pub struct Uploader<S> {
     started: Instant,
     status: watch::Sender<UploadStatus>,
     events: broadcast::Sender<UploadEvent>,
+    led: Option<watch::Receiver<LedState>>,
 }
 
 impl Uploader<ConfiguredSink> {
@@ -150,6 +152,7 @@ impl<S: ObjectSink> Uploader<S> {
             started: Instant::now(),
             status: watch::channel(UploadStatus::default()).0,
             events,
+            led: None,
         }
     }
 
@@ -166,6 +169,11 @@ impl<S: ObjectSink> Uploader<S> {
     /// The sink, for messages.
     pub fn sink(&self) -> &S {
         &self.sink
+    }
+
+    /// Puts what the status LED shows into the heartbeat, so staff see it without a phone call.
+    pub fn report_led(&mut self, led: watch::Receiver<LedState>) {
+        self.led = Some(led);
     }
 
     /// Changes the wait after a period's end (the demo shortens it).
@@ -204,7 +212,11 @@ impl<S: ObjectSink> Uploader<S> {
         let stamp = self.clock.stamp();
         if self.policy.require_sync && !stamp.synced {
             report.waiting_for_clock = true;
-            self.status.send_modify(|s| s.waiting_for_clock = true);
+            // A wait the engine cannot end by itself counts as failing, for the LED.
+            self.status.send_modify(|s| {
+                s.waiting_for_clock = true;
+                s.failing_since.get_or_insert_with(Instant::now);
+            });
             self.problems.report(
                 Level::Info,
                 "upload.waiting_for_clock",
@@ -386,7 +398,7 @@ impl<S: ObjectSink> Uploader<S> {
 
     /// Updates backoff, counters and the status after a cycle.
     fn after_cycle(&mut self, report: &CycleReport) {
-        let now = self.clock.now();
+        let now = Instant::now();
         match &report.error {
             None => {
                 self.retry_at = None;
@@ -477,6 +489,7 @@ impl<S: ObjectSink> Uploader<S> {
             last_error: status.last_error,
             free_disk_bytes: free,
             dropped_rows: dropped,
+            led_state: self.led.as_ref().map(|led| led.borrow().to_string()),
         };
         let key = self.policy.keys.heartbeat_key();
         if let Err(e) = self

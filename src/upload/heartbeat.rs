@@ -33,6 +33,8 @@ pub struct Heartbeat {
     pub free_disk_bytes: Option<u64>,
     /// Pending rows dropped because the buffer hit `storage.max_size`, since install.
     pub dropped_rows: u64,
+    /// What the status LED shows (`healthy`, `EAGLE unreachable`, …), when known.
+    pub led_state: Option<String>,
 }
 
 impl Heartbeat {

@@ -1,7 +1,7 @@
 //! What the upload engine tells the rest of the program: a live status (for the LED and the
 //! heartbeat) and events (for `demo` and `flush` output).
 
-use chrono::{DateTime, Utc};
+use tokio::time::Instant;
 
 /// One object the target confirmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,10 +21,10 @@ pub struct ObjectReport {
 pub struct UploadStatus {
     /// Rows not yet confirmed uploaded.
     pub pending_rows: u64,
-    /// When the target last confirmed an object.
-    pub last_success: Option<DateTime<Utc>>,
-    /// Since when uploads have failed without a success in between.
-    pub failing_since: Option<DateTime<Utc>>,
+    /// When the target last confirmed an object (monotonic: immune to clock jumps).
+    pub last_success: Option<Instant>,
+    /// Since when uploads have failed, or waited for the clock, without a success in between.
+    pub failing_since: Option<Instant>,
     /// The last failure's message (no secrets in it).
     pub last_error: Option<String>,
     /// The failure needs someone to edit the config (credentials, bucket).

@@ -1,0 +1,343 @@
+//! Facts → the one LED state, by the priorities of design §7.
+
+use tokio::time::Instant;
+
+use super::facts::{HealthFacts, UploadFacts};
+use super::state::LedState;
+use super::thresholds::{HealthThresholds, UPLOAD_PERIODS};
+
+/// The state the LED should show at `now`: the highest-priority problem, or healthy.
+pub fn assess(facts: &HealthFacts, thresholds: &HealthThresholds, now: Instant) -> LedState {
+    if facts.config_error || facts.upload.config_error {
+        LedState::ConfigError
+    } else if facts.storage_failing {
+        LedState::StorageFailure
+    } else if facts.meter_offline || silent(facts, thresholds, now) {
+        LedState::EagleUnreachable
+    } else if upload_failing(&facts.upload, now) {
+        LedState::UploadFailing
+    } else {
+        LedState::Healthy
+    }
+}
+
+/// No new reading for [`HealthThresholds::silence`], or none at all within the start grace.
+fn silent(facts: &HealthFacts, thresholds: &HealthThresholds, now: Instant) -> bool {
+    match facts.last_new_reading {
+        Some(at) => now.saturating_duration_since(at) >= thresholds.silence,
+        None => now.saturating_duration_since(facts.started) >= thresholds.start_grace,
+    }
+}
+
+/// Rows are pending, uploads are not working, and the last success (or, if there never was
+/// one, the start of the trouble) is [`UPLOAD_PERIODS`] batch periods old.
+fn upload_failing(upload: &UploadFacts, now: Instant) -> bool {
+    let Some(failing_since) = upload.failing_since else {
+        return false;
+    };
+    let reference = upload.last_success.unwrap_or(failing_since);
+    upload.pending_rows > 0
+        && now.saturating_duration_since(reference) >= upload.batch_period * UPLOAD_PERIODS
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    const SECOND: Duration = Duration::from_secs(1);
+    const HOUR: Duration = Duration::from_secs(3_600);
+
+    /// Facts at `now` (3 h after start) where exactly the problems in `problems` hold.
+    fn facts_with(problems: &[LedState], start: Instant, now: Instant) -> HealthFacts {
+        let has = |state| problems.contains(&state);
+        let mut facts = HealthFacts::new(start);
+        facts.config_error = has(LedState::ConfigError);
+        facts.storage_failing = has(LedState::StorageFailure);
+        facts.last_new_reading = Some(if has(LedState::EagleUnreachable) {
+            now - 61 * SECOND
+        } else {
+            now - SECOND
+        });
+        facts.upload = if has(LedState::UploadFailing) {
+            UploadFacts {
+                pending_rows: 10,
+                last_success: Some(now - 2 * HOUR - SECOND),
+                failing_since: Some(now - HOUR),
+                batch_period: HOUR,
+                config_error: false,
+            }
+        } else {
+            UploadFacts {
+                pending_rows: 10,
+                last_success: Some(now - HOUR / 2),
+                failing_since: None,
+                batch_period: HOUR,
+                config_error: false,
+            }
+        };
+        facts
+    }
+
+    #[test]
+    fn every_combination_of_problems_shows_the_highest_priority() {
+        let start = Instant::now();
+        let now = start + 3 * HOUR;
+        let problems = &LedState::ALL[..4];
+        // Every subset of the four problems, so every pair (and triple…) is covered.
+        for mask in 0u32..16 {
+            let present: Vec<LedState> = (0..4)
+                .filter(|bit| mask & (1 << bit) != 0)
+                .map(|bit| problems[bit])
+                .collect();
+            let expected = present.first().copied().unwrap_or(LedState::Healthy);
+            let facts = facts_with(&present, start, now);
+            assert_eq!(
+                assess(&facts, &HealthThresholds::default(), now),
+                expected,
+                "problems {present:?}"
+            );
+        }
+    }
+
+    /// One situation of the table: facts built from the start instant, looked at `after`
+    /// the start.
+    struct Case {
+        name: &'static str,
+        facts: fn(Instant) -> HealthFacts,
+        after: Duration,
+        expected: LedState,
+    }
+
+    fn reading_at(start: Instant, offset: Duration) -> HealthFacts {
+        HealthFacts {
+            last_new_reading: Some(start + offset),
+            ..HealthFacts::new(start)
+        }
+    }
+
+    fn uploads(start: Instant, upload: UploadFacts) -> HealthFacts {
+        HealthFacts {
+            upload,
+            ..reading_at(start, 3 * HOUR - SECOND)
+        }
+    }
+
+    #[test]
+    fn the_table() {
+        let cases = [
+            Case {
+                name: "just started, no reading yet: grace",
+                facts: HealthFacts::new,
+                after: 59 * SECOND,
+                expected: LedState::Healthy,
+            },
+            Case {
+                name: "no first reading within the grace",
+                facts: HealthFacts::new,
+                after: 60 * SECOND,
+                expected: LedState::EagleUnreachable,
+            },
+            Case {
+                name: "meter not joined ends the grace at once",
+                facts: |start| HealthFacts {
+                    meter_offline: true,
+                    ..HealthFacts::new(start)
+                },
+                after: SECOND,
+                expected: LedState::EagleUnreachable,
+            },
+            Case {
+                name: "meter not joined although a reading is recent",
+                facts: |start| HealthFacts {
+                    meter_offline: true,
+                    ..reading_at(start, 9 * SECOND)
+                },
+                after: 10 * SECOND,
+                expected: LedState::EagleUnreachable,
+            },
+            Case {
+                name: "last new reading 59 s ago",
+                facts: |start| reading_at(start, 100 * SECOND),
+                after: 159 * SECOND,
+                expected: LedState::Healthy,
+            },
+            Case {
+                name: "last new reading 60 s ago (repeats do not refresh it)",
+                facts: |start| reading_at(start, 100 * SECOND),
+                after: 160 * SECOND,
+                expected: LedState::EagleUnreachable,
+            },
+            Case {
+                name: "credentials refused within the grace",
+                facts: |start| HealthFacts {
+                    config_error: true,
+                    ..HealthFacts::new(start)
+                },
+                after: SECOND,
+                expected: LedState::ConfigError,
+            },
+            Case {
+                name: "storage failing, readings arriving",
+                facts: |start| HealthFacts {
+                    storage_failing: true,
+                    ..reading_at(start, 5 * SECOND)
+                },
+                after: 6 * SECOND,
+                expected: LedState::StorageFailure,
+            },
+            Case {
+                name: "no upload information",
+                facts: |start| uploads(start, UploadFacts::default()),
+                after: 3 * HOUR,
+                expected: LedState::Healthy,
+            },
+            Case {
+                name: "failing, last success 2 periods minus 1 s ago",
+                facts: |start| {
+                    uploads(
+                        start,
+                        UploadFacts {
+                            pending_rows: 600,
+                            last_success: Some(start + HOUR + SECOND),
+                            failing_since: Some(start + 2 * HOUR),
+                            batch_period: HOUR,
+                            config_error: false,
+                        },
+                    )
+                },
+                after: 3 * HOUR,
+                expected: LedState::Healthy,
+            },
+            Case {
+                name: "failing, last success 2 periods ago",
+                facts: |start| {
+                    uploads(
+                        start,
+                        UploadFacts {
+                            pending_rows: 600,
+                            last_success: Some(start + HOUR),
+                            failing_since: Some(start + 2 * HOUR),
+                            batch_period: HOUR,
+                            config_error: false,
+                        },
+                    )
+                },
+                after: 3 * HOUR,
+                expected: LedState::UploadFailing,
+            },
+            Case {
+                name: "failing for 2 periods, nothing pending",
+                facts: |start| {
+                    uploads(
+                        start,
+                        UploadFacts {
+                            pending_rows: 0,
+                            last_success: Some(start),
+                            failing_since: Some(start + HOUR),
+                            batch_period: HOUR,
+                            config_error: false,
+                        },
+                    )
+                },
+                after: 3 * HOUR,
+                expected: LedState::Healthy,
+            },
+            Case {
+                name: "never succeeded, failing for 2 periods",
+                facts: |start| {
+                    uploads(
+                        start,
+                        UploadFacts {
+                            pending_rows: 1,
+                            last_success: None,
+                            failing_since: Some(start + HOUR),
+                            batch_period: HOUR,
+                            config_error: false,
+                        },
+                    )
+                },
+                after: 3 * HOUR,
+                expected: LedState::UploadFailing,
+            },
+            Case {
+                name: "never succeeded, failing for less than 2 periods",
+                facts: |start| {
+                    uploads(
+                        start,
+                        UploadFacts {
+                            pending_rows: 1,
+                            last_success: None,
+                            failing_since: Some(start + HOUR + SECOND),
+                            batch_period: HOUR,
+                            config_error: false,
+                        },
+                    )
+                },
+                after: 3 * HOUR,
+                expected: LedState::Healthy,
+            },
+            Case {
+                name: "S3 refuses the credentials: config error at once",
+                facts: |start| {
+                    uploads(
+                        start,
+                        UploadFacts {
+                            pending_rows: 5,
+                            last_success: None,
+                            failing_since: Some(start + 3 * HOUR - SECOND),
+                            batch_period: HOUR,
+                            config_error: true,
+                        },
+                    )
+                },
+                after: 3 * HOUR,
+                expected: LedState::ConfigError,
+            },
+            Case {
+                name: "last success long ago but uploads working (nothing complete yet)",
+                facts: |start| {
+                    uploads(
+                        start,
+                        UploadFacts {
+                            pending_rows: 5,
+                            last_success: Some(start),
+                            failing_since: None,
+                            batch_period: HOUR,
+                            config_error: false,
+                        },
+                    )
+                },
+                after: 3 * HOUR,
+                expected: LedState::Healthy,
+            },
+        ];
+        let start = Instant::now();
+        for case in cases {
+            let facts = (case.facts)(start);
+            let state = assess(&facts, &HealthThresholds::default(), start + case.after);
+            assert_eq!(state, case.expected, "{}", case.name);
+        }
+    }
+
+    #[test]
+    fn thresholds_are_honoured() {
+        let start = Instant::now();
+        let short = HealthThresholds {
+            silence: SECOND,
+            start_grace: 2 * SECOND,
+        };
+        let fresh = HealthFacts::new(start);
+        assert_eq!(assess(&fresh, &short, start + SECOND), LedState::Healthy);
+        assert_eq!(
+            assess(&fresh, &short, start + 2 * SECOND),
+            LedState::EagleUnreachable
+        );
+        let read = reading_at(start, SECOND);
+        assert_eq!(
+            assess(&read, &short, start + 2 * SECOND),
+            LedState::EagleUnreachable
+        );
+    }
+}

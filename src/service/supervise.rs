@@ -1,0 +1,93 @@
+//! The daemon with its companions: the health model feeding the LED and systemd, and the
+//! watchdog fed by the poll loop.
+
+use std::future::Future;
+
+use std::time::Duration;
+
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::indicator::Indicator;
+use super::timing::ServiceTiming;
+use super::watchdog::feed_watchdog;
+use crate::daemon::{Daemon, MeterSource};
+use crate::health::{HealthTracker, UploadFacts};
+use crate::upload::UploadStatus;
+
+/// The upload engine's status, as the health model sees it.
+pub struct UploadWatch {
+    /// The engine's live status.
+    pub status: watch::Receiver<UploadStatus>,
+    /// The configured batch period.
+    pub batch_period: Duration,
+}
+
+impl UploadWatch {
+    fn facts(&self) -> UploadFacts {
+        let status = self.status.borrow();
+        UploadFacts {
+            pending_rows: status.pending_rows,
+            last_success: status.last_success,
+            failing_since: status.failing_since,
+            batch_period: self.batch_period,
+            config_error: status.config_error,
+        }
+    }
+}
+
+/// Runs `daemon` until `shutdown` completes. The buffer is open (the daemon exists), so this
+/// first tells systemd `READY=1`; then every daemon event, every upload status change and every
+/// `timing.recheck` updates the health state shown by `indicator`, and the watchdog is fed
+/// while the poll loop ticks.
+pub async fn supervise<S: MeterSource>(
+    daemon: Daemon<S>,
+    mut upload: Option<UploadWatch>,
+    indicator: &mut Indicator,
+    timing: &ServiceTiming,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut events = daemon.subscribe();
+    let last_tick = daemon.last_tick();
+    let notifier = indicator.notifier().clone();
+    let mut tracker = HealthTracker::new(timing.thresholds, Instant::now());
+    let state = tracker.state(Instant::now());
+    indicator.show(state, state.meaning());
+    notifier.ready(&format!("LED {state}: {}", state.meaning()));
+    let watch_health = async {
+        let mut recheck = tokio::time::interval(timing.recheck);
+        loop {
+            let upload_changed = async {
+                match upload.as_mut() {
+                    Some(watch) => watch.status.changed().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                Ok(()) = upload_changed => {
+                    if let Some(watch) = &upload {
+                        tracker.set_upload(watch.facts());
+                    }
+                }
+                event = events.recv() => match event {
+                    Ok(event) => tracker.observe(&event, Instant::now()),
+                    // Later events correct the facts; nothing to do but note it.
+                    Err(RecvError::Lagged(missed)) => {
+                        log::debug!("health model missed {missed} daemon event(s)")
+                    }
+                    Err(RecvError::Closed) => return,
+                },
+                _ = recheck.tick() => {}
+            }
+            let state = tracker.state(Instant::now());
+            indicator.show(state, state.meaning());
+        }
+    };
+    // The daemon's end closes its events, which ends `watch_health`; the watchdog never ends.
+    tokio::select! {
+        _ = daemon.run(shutdown) => {}
+        _ = watch_health => {}
+        _ = feed_watchdog(&notifier, last_tick, timing.stall_limit) => {}
+    }
+}

@@ -1,0 +1,194 @@
+//! The status LED driven by the real daemon against the simulator: healthy → EAGLE
+//! unreachable (simulator stopped) → healthy (simulator back on the same port), and config
+//! error on a refused Install Code; the Pi's LED is a fake `/sys/class/leds/ACT` tree.
+
+mod common;
+
+use std::fs;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rainforest_logger::config::{HealthyPattern, LedBackend, LedSettings};
+use rainforest_logger::daemon::Daemon;
+use rainforest_logger::eagle::Eagle;
+use rainforest_logger::health::{HealthThresholds, LedState};
+use rainforest_logger::led::Led;
+use rainforest_logger::service::{supervise, Indicator, Notifier, ServiceTiming};
+use rainforest_logger::sim::{self, SimConfig, SimHandle};
+use rainforest_logger::store::Store;
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinHandle;
+
+/// Short health limits, so a test sees every state within seconds.
+const TIMING: ServiceTiming = ServiceTiming {
+    thresholds: HealthThresholds {
+        silence: Duration::from_millis(1_500),
+        start_grace: Duration::from_millis(1_500),
+    },
+    recheck: Duration::from_millis(50),
+    stall_limit: Duration::from_secs(30),
+};
+
+/// A fake LED-class directory, as the Pi's `ACT` LED looks before the logger starts.
+fn fake_act_led(root: &Path) -> PathBuf {
+    let dir = root.join("sys/class/leds/ACT");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(
+        dir.join("trigger"),
+        "none rc-feedback [mmc0] timer heartbeat\n",
+    )
+    .unwrap();
+    fs::write(dir.join("brightness"), "0\n").unwrap();
+    fs::write(dir.join("max_brightness"), "255\n").unwrap();
+    dir
+}
+
+fn read(dir: &Path, file: &str) -> String {
+    fs::read_to_string(dir.join(file)).unwrap()
+}
+
+async fn start_sim(addr: SocketAddr, install_code: &str) -> SimHandle {
+    let config = SimConfig {
+        meter_update: Some(Duration::from_millis(100)),
+        install_code: install_code.to_string(),
+        ..SimConfig::default()
+    };
+    sim::start(addr, config).await.unwrap()
+}
+
+/// The daemon polling `sim` every 200 ms, supervised, with the sysfs LED in `led_dir`
+/// (healthy = steadily on). Returns the LED states, a stop switch, and the task.
+fn start_logger(
+    sim: &SimHandle,
+    led_dir: &Path,
+    db: &Path,
+) -> (
+    watch::Receiver<LedState>,
+    oneshot::Sender<()>,
+    JoinHandle<()>,
+) {
+    let url = format!("http://{}", sim.local_addr());
+    let eagle = Eagle::new(&common::eagle_settings(&url, Duration::from_secs(1))).unwrap();
+    let daemon = Daemon::new(
+        eagle,
+        Store::open(db).unwrap(),
+        common::test_clock(),
+        Duration::from_millis(200),
+    )
+    .unwrap();
+    let settings = LedSettings {
+        backend: LedBackend::Sysfs,
+        sysfs_path: led_dir.to_path_buf(),
+        gpio_chip: PathBuf::from("/dev/null"),
+        gpio_line: 0,
+        active_low: false,
+        healthy: HealthyPattern::On,
+    };
+    let mut indicator = Indicator::new(
+        Led::start(&settings, LedState::Healthy),
+        Notifier::default(),
+    );
+    let states = indicator.subscribe();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        supervise(daemon, None, &mut indicator, &TIMING, async {
+            let _ = stopped.await;
+        })
+        .await;
+        indicator.stop().await;
+    });
+    (states, stop, task)
+}
+
+/// Waits until the LED shows `expected`; returns every other state seen on the way.
+async fn wait_for(
+    states: &mut watch::Receiver<LedState>,
+    expected: LedState,
+    limit: Duration,
+) -> Vec<LedState> {
+    let mut seen = Vec::new();
+    let wait = async {
+        loop {
+            let state = *states.borrow_and_update();
+            if state == expected {
+                return;
+            }
+            seen.push(state);
+            states.changed().await.unwrap();
+        }
+    };
+    if tokio::time::timeout(limit, wait).await.is_err() {
+        panic!("no {expected:?} within {limit:?}; seen {seen:?}");
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthy_then_eagle_unreachable_then_healthy_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let led = fake_act_led(dir.path());
+    let sim = start_sim(
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        common::INSTALL_CODE,
+    )
+    .await;
+    let addr = sim.local_addr();
+    let db = dir.path().join("readings.db");
+    let (mut states, stop, task) = start_logger(&sim, &led, &db);
+
+    // Past the start grace, still healthy: readings are arriving. The LED is taken from the
+    // kernel and lit (healthy = on).
+    tokio::time::sleep(TIMING.thresholds.start_grace + Duration::from_millis(500)).await;
+    assert_eq!(*states.borrow_and_update(), LedState::Healthy);
+    assert!(!states.has_changed().unwrap());
+    assert_eq!(read(&led, "trigger"), "none");
+    assert_eq!(read(&led, "brightness"), "255");
+    let stored = Store::open(&db).unwrap().status().unwrap().readings_stored;
+    assert!(stored >= 3, "only {stored} readings");
+
+    sim.shutdown().await;
+    let seen = wait_for(
+        &mut states,
+        LedState::EagleUnreachable,
+        Duration::from_secs(5),
+    )
+    .await;
+    assert_eq!(seen, vec![LedState::Healthy]);
+
+    let sim = start_sim(addr, common::INSTALL_CODE).await;
+    let seen = wait_for(&mut states, LedState::Healthy, Duration::from_secs(5)).await;
+    assert_eq!(seen, vec![LedState::EagleUnreachable]);
+
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("stops within 5 s")
+        .unwrap();
+    // Given back to the kernel: the old brightness, then the old trigger.
+    assert_eq!(read(&led, "trigger"), "mmc0");
+    assert_eq!(read(&led, "brightness"), "0");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_install_code_shows_config_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let led = fake_act_led(dir.path());
+    let sim = start_sim(
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        "fedcba9876543210",
+    )
+    .await;
+    let (mut states, stop, task) = start_logger(&sim, &led, &dir.path().join("readings.db"));
+    // Within the start grace: the 401 is shown at once, not as "unreachable" later.
+    let seen = wait_for(&mut states, LedState::ConfigError, Duration::from_secs(1)).await;
+    assert_eq!(seen, vec![LedState::Healthy]);
+    tokio::time::sleep(TIMING.thresholds.start_grace * 2).await;
+    assert_eq!(*states.borrow(), LedState::ConfigError);
+    assert_eq!(read(&led, "trigger"), "none");
+    stop.send(()).unwrap();
+    task.await.unwrap();
+    assert_eq!(read(&led, "trigger"), "mmc0");
+    sim.shutdown().await;
+}
