@@ -3,8 +3,11 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use hyper_util::rt::TokioIo;
+use rainforest_logger::config::{Endpoint, S3Settings, Secret};
+use rainforest_logger::upload::{KeyTemplate, UploadPolicy, CHECK_EVERY, SETTLE};
 use s3s::auth::SimpleAuth;
 use s3s::service::S3ServiceBuilder;
 use tokio::net::TcpListener;
@@ -98,5 +101,38 @@ fn walk(base: &Path, dir: &Path, keys: &mut Vec<String>) {
                 keys.push(key);
             }
         }
+    }
+}
+
+/// `[s3]` settings for a server at `endpoint`: path style, the test access key with `secret`,
+/// no fleet spread.
+pub fn settings(endpoint: &str, prefix: &str, secret: &str, period: Duration) -> S3Settings {
+    S3Settings {
+        bucket: BUCKET.into(),
+        region: "us-east-1".into(),
+        endpoint: Endpoint::Custom(endpoint.into()),
+        path_style: true,
+        prefix: prefix.into(),
+        access_key_id: Some(Secret::new(ACCESS_KEY)),
+        secret_access_key: Some(Secret::new(secret)),
+        batch_period: period,
+        key_template: None,
+        fleet_spread: Duration::ZERO,
+    }
+}
+
+/// The product's upload policy for `household`, without the fleet delay (tests need no
+/// spread): default layout under `prefix`, 30-day retention, 1 GiB limit.
+pub fn policy(household: &str, prefix: &str, period: Duration) -> UploadPolicy {
+    UploadPolicy {
+        household: household.into(),
+        keys: KeyTemplate::new(None, prefix, household),
+        batch_period: period,
+        fleet_delay: Duration::ZERO,
+        require_sync: true,
+        retention: Duration::from_secs(30 * 86_400),
+        max_size: 1 << 30,
+        settle: SETTLE,
+        check_every: CHECK_EVERY,
     }
 }
