@@ -6,39 +6,19 @@ mod common;
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
+use common::clock::ScaledClock;
 use common::s3::{S3Server, ACCESS_KEY, BUCKET, SECRET_KEY};
 use common::FakeClock;
 use rainforest_logger::clock::Clock;
 use rainforest_logger::config::{Endpoint, S3Settings, Secret};
 use rainforest_logger::daemon::{shutdown_channel, Daemon};
 use rainforest_logger::eagle::Eagle;
-use rainforest_logger::reading::ClockStamp;
 use rainforest_logger::sim::{self, SimConfig};
 use rainforest_logger::store::{SharedStore, Store};
 use rainforest_logger::upload::{KeyTemplate, S3Sink, UploadPolicy, Uploader};
-
-/// Wall time runs 60 times faster than real time, so a one-minute batch period completes every
-/// real second; the boot-relative clock runs at real speed.
-struct FastClock {
-    base: DateTime<Utc>,
-    started: Instant,
-}
-
-impl Clock for FastClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.base + chrono::Duration::from_std(self.started.elapsed() * 60).unwrap()
-    }
-    fn stamp(&self) -> ClockStamp {
-        ClockStamp {
-            synced: true,
-            boot_id: "e2e".into(),
-            monotonic_ms: self.started.elapsed().as_millis() as u64,
-        }
-    }
-}
 
 fn s3_settings(endpoint: &str, period: Duration) -> S3Settings {
     S3Settings {
@@ -82,10 +62,13 @@ async fn readings_flow_from_the_eagle_to_s3() {
     )
     .await
     .unwrap();
-    let clock: Arc<dyn Clock> = Arc::new(FastClock {
-        base: Utc.with_ymd_and_hms(2026, 11, 28, 6, 0, 0).unwrap(),
-        started: Instant::now(),
-    });
+    // Wall time runs 60 times faster than real time: a one-minute period completes every
+    // real second.
+    let clock: Arc<dyn Clock> = ScaledClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 28, 6, 0, 0).unwrap(),
+        60,
+        true,
+    );
     let minute = Duration::from_secs(60);
     let db = dir.path().join("readings.db");
     let eagle = Eagle::new(&common::eagle_settings(

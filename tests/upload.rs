@@ -468,3 +468,39 @@ async fn the_directory_target_writes_the_same_keys_and_bytes_as_s3() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reading_stamped_unsynced_that_lands_after_the_sync_is_corrected_too() {
+    // Regression (fault suite, issue #7): the poll loop stamped a reading before NTP synced
+    // and committed it just after the engine's first synced cycle, which corrected times
+    // only once per boot: the reading kept its 1970 time and went up as a 1970 object.
+    let dir = tempfile::tempdir().unwrap();
+    let server = S3Server::start(&dir.path().join("s3")).await;
+    let epoch = Utc.timestamp_opt(0, 0).unwrap();
+    let clock = FakeClock::new(epoch + chrono::Duration::minutes(10), false);
+    let store = SharedStore::new(Store::open(&dir.path().join("readings.db")).unwrap());
+    let sink = S3Sink::new(&s3_settings(&server.endpoint(), SECRET_KEY)).unwrap();
+    let mut uploader = Uploader::new(sink, store.clone(), clock.clone(), policy("h-0001"));
+    let stamped = clock.stamp();
+    let taken_at = clock.now();
+    clock.advance(Duration::from_secs(1));
+    clock.set_wall(t0(), true);
+    assert!(uploader.cycle(false).await.objects.is_empty());
+    store
+        .call(move |s| {
+            s.insert(&reading(taken_at, "2.5", false, stamped.monotonic_ms))
+                .unwrap()
+        })
+        .await;
+    clock.advance(HOUR);
+    let report = uploader.cycle(false).await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let keys: Vec<&str> = report.objects.iter().map(|o| o.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["study/readings/household=h-0001/date=2026-03-07/h-0001-20260307T0800Z.ndjson.gz"],
+        "taken 1 s before the sync at 09:00, so in the 08:00 period"
+    );
+    let rows = lines(&server.object(keys[0]));
+    assert_eq!(rows[0]["time"], "2026-03-07T08:59:59.000Z");
+}

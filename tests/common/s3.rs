@@ -1,10 +1,12 @@
 //! A real S3-compatible server (s3s-fs, which verifies SigV4 signatures and Content-MD5) on a
 //! loopback port, started in-process by the tests.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use hyper_util::rt::TokioIo;
+use rainforest_logger::config::{Endpoint, S3Settings, Secret};
 use s3s::auth::SimpleAuth;
 use s3s::service::S3ServiceBuilder;
 use tokio::net::TcpListener;
@@ -69,11 +71,12 @@ impl S3Server {
 
     /// Every object key in the bucket, sorted.
     pub fn keys(&self) -> Vec<String> {
-        let bucket = self.root.join(BUCKET);
-        let mut keys = Vec::new();
-        walk(&bucket, &bucket, &mut keys);
-        keys.sort();
-        keys
+        self.objects().into_keys().collect()
+    }
+
+    /// Every object in the bucket, by key.
+    pub fn objects(&self) -> BTreeMap<String, Vec<u8>> {
+        super::bucket::objects(&self.root.join(BUCKET))
     }
 
     /// An object's bytes.
@@ -82,21 +85,20 @@ impl S3Server {
     }
 }
 
-fn walk(base: &Path, dir: &Path, keys: &mut Vec<String>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            walk(base, &path, keys);
-        } else {
-            let key = path
-                .strip_prefix(base)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            // s3s-fs keeps its own bookkeeping files next to objects.
-            if !key.split('/').any(|part| part.starts_with('.')) {
-                keys.push(key);
-            }
+impl S3Server {
+    /// Settings of a logger uploading to this server with `batch_period`, no prefix.
+    pub fn settings(&self, batch_period: std::time::Duration) -> S3Settings {
+        S3Settings {
+            bucket: BUCKET.into(),
+            region: "us-east-1".into(),
+            endpoint: Endpoint::Custom(self.endpoint()),
+            path_style: true,
+            prefix: String::new(),
+            access_key_id: Some(Secret::new(ACCESS_KEY)),
+            secret_access_key: Some(Secret::new(SECRET_KEY)),
+            batch_period,
+            key_template: None,
+            fleet_spread: std::time::Duration::ZERO,
         }
     }
 }
