@@ -47,7 +47,7 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        4 => (1usize..12).prop_map(Op::Insert),
+        4 => (1usize..16).prop_map(Op::Insert),
         1 => (2usize..8)
             .prop_flat_map(|len| (Just(len), 0..len))
             .prop_map(|(len, at)| Op::InsertRefused { len, at }),
@@ -86,7 +86,8 @@ impl Model {
             received_kwh: Some(Decimal::ZERO),
             price: None,
             currency: None,
-            rate_label: None,
+            // A long label: ten rows fill a page, so size limits fall between rows.
+            rate_label: Some(format!("{:-<360}", self.made)),
             tier: None,
             clock: ClockStamp {
                 synced: true,
@@ -256,7 +257,7 @@ fn check(store: &Store, model: &Model) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
     fn any_interleaving_keeps_the_invariants(ops in prop::collection::vec(op(), 1..40)) {

@@ -4,6 +4,11 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::service::{service_fn, Service};
 
 use hyper_util::rt::TokioIo;
 use rainforest_logger::config::{Endpoint, S3Settings, Secret};
@@ -21,6 +26,15 @@ pub struct S3Server {
     pub addr: SocketAddr,
     pub root: PathBuf,
     task: JoinHandle<()>,
+    traffic: Arc<Traffic>,
+}
+
+/// Requests the server began and answered; the difference is requests whose client went
+/// away before the answer (a killed logger mid-PUT).
+#[derive(Debug, Default)]
+struct Traffic {
+    began: AtomicU64,
+    answered: AtomicU64,
 }
 
 impl S3Server {
@@ -32,21 +46,44 @@ impl S3Server {
 
     /// Starts on `addr` serving `root` (to bring a stopped server back on the same port).
     pub async fn start_at(addr: SocketAddr, root: &Path) -> S3Server {
+        S3Server::serve(addr, root, Duration::ZERO).await
+    }
+
+    /// Starts on a free port, taking `latency` before each answer, as a distant region
+    /// does: a client killed at a random moment is then often killed in the middle of a PUT.
+    pub async fn start_slow(root: &Path, latency: Duration) -> S3Server {
+        std::fs::create_dir_all(root.join(BUCKET)).unwrap();
+        S3Server::serve(SocketAddr::from(([127, 0, 0, 1], 0)), root, latency).await
+    }
+
+    async fn serve(addr: SocketAddr, root: &Path, latency: Duration) -> S3Server {
         let fs = s3s_fs::FileSystem::new(root).unwrap();
         let mut builder = S3ServiceBuilder::new(fs);
         builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
         let service = builder.build();
         let listener = TcpListener::bind(addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let traffic = Arc::new(Traffic::default());
+        let counted = traffic.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((socket, _)) = listener.accept().await else {
                     continue;
                 };
-                let service = service.clone();
+                let (service, traffic) = (service.clone(), counted.clone());
+                let slowed = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                    let (service, traffic) = (service.clone(), traffic.clone());
+                    async move {
+                        traffic.began.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(latency).await;
+                        let response = Service::call(&service, request).await;
+                        traffic.answered.fetch_add(1, Ordering::SeqCst);
+                        response
+                    }
+                });
                 tokio::spawn(async move {
                     let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(socket), service)
+                        .serve_connection(TokioIo::new(socket), slowed)
                         .await;
                 });
             }
@@ -55,7 +92,14 @@ impl S3Server {
             addr,
             root: root.to_path_buf(),
             task,
+            traffic,
         }
+    }
+
+    /// Requests whose client went away before they were answered.
+    pub fn abandoned_requests(&self) -> u64 {
+        let began = self.traffic.began.load(Ordering::SeqCst);
+        began - self.traffic.answered.load(Ordering::SeqCst)
     }
 
     /// The endpoint URL for `s3.endpoint`.
@@ -87,7 +131,7 @@ impl S3Server {
 
 impl S3Server {
     /// Settings of a logger uploading to this server with `batch_period`, no prefix.
-    pub fn settings(&self, batch_period: std::time::Duration) -> S3Settings {
+    pub fn settings(&self, batch_period: Duration) -> S3Settings {
         S3Settings {
             bucket: BUCKET.into(),
             region: "us-east-1".into(),
@@ -98,7 +142,7 @@ impl S3Server {
             secret_access_key: Some(Secret::new(SECRET_KEY)),
             batch_period,
             key_template: None,
-            fleet_spread: std::time::Duration::ZERO,
+            fleet_spread: Duration::ZERO,
         }
     }
 }
