@@ -167,10 +167,10 @@ async fn an_eagle_reboot_zero_is_left_out_never_stored() {
 
 /// Every line of every readings object in `bucket`.
 fn bucket_lines(bucket: &std::path::Path) -> Vec<String> {
-    common::bucket::objects(bucket)
+    common::s3::objects_in(bucket)
         .iter()
         .filter(|(key, _)| key.starts_with("readings/"))
-        .flat_map(|(key, bytes)| common::bucket::lines(key, bytes))
+        .flat_map(|(key, bytes)| common::reconcile::lines(key, bytes))
         .collect()
 }
 
@@ -186,7 +186,7 @@ async fn a_pi_booted_in_1970_uploads_only_after_ntp_and_with_corrected_times() {
     })
     .await;
     assert!(
-        common::bucket::objects(&rig.bucket()).is_empty(),
+        common::s3::objects_in(&rig.bucket()).is_empty(),
         "nothing goes up before the clock is synchronized"
     );
     let sync = Utc.with_ymd_and_hms(2026, 11, 28, 6, 0, 0).unwrap();
@@ -270,12 +270,12 @@ async fn wall_clock_jumps_of_an_hour_lose_and_duplicate_nothing() {
 fn late_reading_joined_its_period(rig: &Rig, before: usize) -> bool {
     let stored = rig.stored();
     let (early, late) = stored.split_at(before);
-    let objects = common::bucket::objects(&rig.bucket());
+    let objects = common::s3::objects_in(&rig.bucket());
     let readings = objects
         .iter()
         .filter(|(key, _)| key.starts_with("readings/"));
     readings.into_iter().any(|(key, bytes)| {
-        let seqs: Vec<i64> = common::bucket::lines(key, bytes)
+        let seqs: Vec<i64> = common::reconcile::lines(key, bytes)
             .iter()
             .map(|l| {
                 serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
@@ -318,7 +318,7 @@ async fn seventy_two_hours_without_s3_drain_oldest_first_once_it_is_back() {
             report.error
         );
     }
-    assert!(common::bucket::objects(&root.join(BUCKET)).is_empty());
+    assert!(common::s3::objects_in(&root.join(BUCKET)).is_empty());
 
     // Back a minute after the last reading's period ended.
     let server = S3Server::start_at(addr, &root).await;

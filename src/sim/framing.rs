@@ -97,14 +97,15 @@ impl Body for SimBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         let this = self.get_mut();
-        if let Some(pace) = this.pace {
-            if let Some(wait) = this.next_frame.as_mut() {
-                if wait.as_mut().poll(cx).is_pending() {
-                    return Poll::Pending;
-                }
-            }
-            this.next_frame = Some(Box::pin(tokio::time::sleep(pace)));
+        if this.frames.is_empty() {
+            return Poll::Ready(None);
         }
+        if let Some(wait) = this.next_frame.as_mut() {
+            if wait.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+        this.next_frame = this.pace.map(|pace| Box::pin(tokio::time::sleep(pace)));
         Poll::Ready(this.frames.pop_front().map(|b| Ok(Frame::data(b))))
     }
 

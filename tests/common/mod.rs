@@ -2,7 +2,6 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 pub mod binary;
-pub mod bucket;
 pub mod card;
 pub mod clock;
 pub mod reconcile;

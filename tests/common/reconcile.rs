@@ -88,7 +88,7 @@ pub fn reconcile(layout: &Layout, evidence: &Evidence<'_>) -> Tally {
         }
         objects += 1;
         let mut previous = None;
-        for line in super::bucket::lines(key, bytes) {
+        for line in lines(key, bytes) {
             let row = Row::parse(&line);
             assert_eq!(row.household, layout.household, "{key}: {line}");
             let period = Period::containing(row.time.timestamp_millis(), layout.period);
@@ -188,6 +188,14 @@ pub fn reconcile(layout: &Layout, evidence: &Evidence<'_>) -> Tally {
         objects,
         lost_in_flight,
     }
+}
+
+/// The NDJSON lines of one gzip'd object.
+pub fn lines(key: &str, bytes: &[u8]) -> Vec<String> {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(bytes), &mut text)
+        .unwrap_or_else(|e| panic!("{key} is not gzip'd text: {e}"));
+    text.lines().map(str::to_string).collect()
 }
 
 /// The fields of one NDJSON line that reconciliation compares.

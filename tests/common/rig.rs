@@ -230,7 +230,7 @@ impl Finished {
         let store = Store::open(db).unwrap();
         let local = store.readings_after(0, usize::MAX).unwrap();
         let status = store.status().unwrap();
-        let objects = super::bucket::objects(bucket);
+        let objects = super::s3::objects_in(bucket);
         let tally = reconcile(
             &Layout::new(HOUSEHOLD, PERIOD),
             &Evidence {
@@ -240,6 +240,8 @@ impl Finished {
                 cuts,
             },
         );
+        // Shown with --nocapture: the figures of docs/reliability.md.
+        eprintln!("reconciled: {tally:?}");
         Finished {
             tally,
             local,

@@ -120,7 +120,7 @@ impl S3Server {
 
     /// Every object in the bucket, by key.
     pub fn objects(&self) -> BTreeMap<String, Vec<u8>> {
-        super::bucket::objects(&self.root.join(BUCKET))
+        objects_in(&self.root.join(BUCKET))
     }
 
     /// An object's bytes.
@@ -143,6 +143,35 @@ impl S3Server {
             batch_period,
             key_template: None,
             fleet_spread: Duration::ZERO,
+        }
+    }
+}
+
+/// Every object under `root`, by key: the server's bucket directory, or a `file://` target,
+/// which holds the same keys. Dot-files are bookkeeping (s3s-fs metadata, a directory sink's
+/// temporary file left by a kill), not objects.
+pub fn objects_in(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut found = BTreeMap::new();
+    if root.exists() {
+        walk(root, root, &mut found);
+    }
+    found
+}
+
+fn walk(base: &Path, dir: &Path, found: &mut BTreeMap<String, Vec<u8>>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            walk(base, &path, found);
+            continue;
+        }
+        let key = path
+            .strip_prefix(base)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if !key.split('/').any(|part| part.starts_with('.')) {
+            found.insert(key, std::fs::read(&path).unwrap());
         }
     }
 }
