@@ -256,8 +256,16 @@ fn check(store: &Store, model: &Model) {
     );
 }
 
+/// 64 interleavings per run unless `PROPTEST_CASES` asks for more.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(64)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn any_interleaving_keeps_the_invariants(ops in prop::collection::vec(op(), 1..40)) {
