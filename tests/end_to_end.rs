@@ -6,36 +6,46 @@ mod common;
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
-use common::s3::{self, S3Server, ACCESS_KEY, BUCKET, SECRET_KEY};
+use chrono::{TimeZone, Utc};
+use common::clock::ScaledClock;
+use common::s3::{S3Server, ACCESS_KEY, BUCKET, SECRET_KEY};
 use common::FakeClock;
 use rainforest_logger::clock::Clock;
+use rainforest_logger::config::{Endpoint, S3Settings, Secret};
 use rainforest_logger::daemon::{shutdown_channel, Daemon};
 use rainforest_logger::eagle::Eagle;
-use rainforest_logger::reading::ClockStamp;
 use rainforest_logger::sim::{self, SimConfig};
 use rainforest_logger::store::{SharedStore, Store};
-use rainforest_logger::upload::{S3Sink, UploadPolicy, Uploader};
+use rainforest_logger::upload::{KeyTemplate, S3Sink, UploadPolicy, Uploader};
 
-/// Wall time runs 60 times faster than real time, so a one-minute batch period completes every
-/// real second; the boot-relative clock runs at real speed.
-struct FastClock {
-    base: DateTime<Utc>,
-    started: Instant,
+fn s3_settings(endpoint: &str, period: Duration) -> S3Settings {
+    S3Settings {
+        bucket: BUCKET.into(),
+        region: "us-east-1".into(),
+        endpoint: Endpoint::Custom(endpoint.into()),
+        path_style: true,
+        prefix: String::new(),
+        access_key_id: Some(Secret::new(ACCESS_KEY)),
+        secret_access_key: Some(Secret::new(SECRET_KEY)),
+        batch_period: period,
+        key_template: None,
+        fleet_spread: Duration::ZERO,
+    }
 }
 
-impl Clock for FastClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.base + chrono::Duration::from_std(self.started.elapsed() * 60).unwrap()
-    }
-    fn stamp(&self) -> ClockStamp {
-        ClockStamp {
-            synced: true,
-            boot_id: "e2e".into(),
-            monotonic_ms: self.started.elapsed().as_millis() as u64,
-        }
+fn policy(household: &str, period: Duration) -> UploadPolicy {
+    UploadPolicy {
+        household: household.into(),
+        keys: KeyTemplate::new(None, "", household),
+        batch_period: period,
+        fleet_delay: Duration::ZERO,
+        require_sync: true,
+        retention: Duration::from_secs(30 * 86_400),
+        max_size: 1 << 30,
+        settle: Duration::from_secs(1),
+        check_every: Duration::from_millis(300),
     }
 }
 
@@ -52,10 +62,13 @@ async fn readings_flow_from_the_eagle_to_s3() {
     )
     .await
     .unwrap();
-    let clock: Arc<dyn Clock> = Arc::new(FastClock {
-        base: Utc.with_ymd_and_hms(2026, 11, 28, 6, 0, 0).unwrap(),
-        started: Instant::now(),
-    });
+    // Wall time runs 60 times faster than real time: a one-minute period completes every
+    // real second.
+    let clock: Arc<dyn Clock> = ScaledClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 28, 6, 0, 0).unwrap(),
+        60,
+        true,
+    );
     let minute = Duration::from_secs(60);
     let db = dir.path().join("readings.db");
     let eagle = Eagle::new(&common::eagle_settings(
@@ -71,13 +84,8 @@ async fn readings_flow_from_the_eagle_to_s3() {
     )
     .unwrap();
     let store = SharedStore::new(Store::open(&db).unwrap());
-    let sink = S3Sink::new(&s3::settings(&server.endpoint(), "", SECRET_KEY, minute)).unwrap();
-    let policy = UploadPolicy {
-        settle: Duration::from_secs(1),
-        check_every: Duration::from_millis(300),
-        ..s3::policy("h-e2e", "", minute)
-    };
-    let uploader = Uploader::new(sink, store.clone(), clock, policy);
+    let sink = S3Sink::new(&s3_settings(&server.endpoint(), minute)).unwrap();
+    let uploader = Uploader::new(sink, store.clone(), clock, policy("h-e2e", minute));
     let (trigger, shutdown) = shutdown_channel();
     let uploading = tokio::spawn(uploader.run(shutdown.clone().wait()));
     daemon
@@ -147,8 +155,8 @@ async fn fleet_lists_households_and_flags_a_stale_one() {
         let store =
             SharedStore::new(Store::open(&dir.path().join(format!("{household}.db"))).unwrap());
         let clock = FakeClock::new(written, true);
-        let sink = S3Sink::new(&s3::settings(&server.endpoint(), "", SECRET_KEY, hour)).unwrap();
-        let report = Uploader::new(sink, store, clock, s3::policy(household, "", hour))
+        let sink = S3Sink::new(&s3_settings(&server.endpoint(), hour)).unwrap();
+        let report = Uploader::new(sink, store, clock, policy(household, hour))
             .cycle(false)
             .await;
         assert!(report.error.is_none());

@@ -10,21 +10,51 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use common::s3::{self, S3Server, ACCESS_KEY, SECRET_KEY};
+use common::s3::{S3Server, ACCESS_KEY, BUCKET, SECRET_KEY};
 use common::FakeClock;
 use rainforest_logger::clock::Clock;
+use rainforest_logger::config::{Endpoint, S3Settings, Secret};
 use rainforest_logger::reading::{ClockStamp, Reading};
 use rainforest_logger::store::{SharedStore, Store};
 use rainforest_logger::upload::{
-    DirSink, ObjectSink, S3Sink, UploadError, Uploader, DROPPED_EVENT,
+    DirSink, KeyTemplate, ObjectSink, S3Sink, UploadError, UploadPolicy, Uploader, CHECK_EVERY,
+    DROPPED_EVENT, SETTLE,
 };
 use rust_decimal::Decimal;
 
 const HOUR: Duration = Duration::from_secs(3600);
-const PREFIX: &str = "study/";
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 7, 9, 0, 0).unwrap()
+}
+
+fn s3_settings(endpoint: &str, secret: &str) -> S3Settings {
+    S3Settings {
+        bucket: BUCKET.into(),
+        region: "us-east-1".into(),
+        endpoint: Endpoint::Custom(endpoint.into()),
+        path_style: true,
+        prefix: "study/".into(),
+        access_key_id: Some(Secret::new(ACCESS_KEY)),
+        secret_access_key: Some(Secret::new(secret)),
+        batch_period: HOUR,
+        key_template: None,
+        fleet_spread: Duration::ZERO,
+    }
+}
+
+fn policy(household: &str) -> UploadPolicy {
+    UploadPolicy {
+        household: household.into(),
+        keys: KeyTemplate::new(None, "study/", household),
+        batch_period: HOUR,
+        fleet_delay: Duration::ZERO,
+        require_sync: true,
+        retention: Duration::from_secs(30 * 86_400),
+        max_size: 1 << 30,
+        settle: SETTLE,
+        check_every: CHECK_EVERY,
+    }
 }
 
 fn reading(time: DateTime<Utc>, demand: &str, synced: bool, monotonic_ms: u64) -> Reading {
@@ -91,13 +121,8 @@ async fn rows_become_one_object_per_period_exactly_once() {
     // 35 readings 6 min apart from 09:00: periods 09, 10, 11 complete; 12:00–12:24 still open.
     let store = buffer(dir.path(), t0(), 35);
     let clock = FakeClock::new(t0() + chrono::Duration::minutes(3 * 60 + 25), true);
-    let sink = S3Sink::new(&s3::settings(&server.endpoint(), PREFIX, SECRET_KEY, HOUR)).unwrap();
-    let mut uploader = Uploader::new(
-        sink,
-        store.clone(),
-        clock.clone(),
-        s3::policy("h-0001", PREFIX, HOUR),
-    );
+    let sink = S3Sink::new(&s3_settings(&server.endpoint(), SECRET_KEY)).unwrap();
+    let mut uploader = Uploader::new(sink, store.clone(), clock.clone(), policy("h-0001"));
     let report = uploader.cycle(false).await;
     assert!(report.error.is_none(), "{:?}", report.error);
     let keys: Vec<&str> = report.objects.iter().map(|o| o.key.as_str()).collect();
@@ -165,13 +190,8 @@ async fn an_outage_is_drained_oldest_first_without_duplicates_or_gaps() {
         t0() + chrono::Duration::hours(8) + chrono::Duration::minutes(1),
         true,
     );
-    let sink = S3Sink::new(&s3::settings(&endpoint, PREFIX, SECRET_KEY, HOUR)).unwrap();
-    let mut uploader = Uploader::new(
-        sink,
-        store.clone(),
-        clock.clone(),
-        s3::policy("h-0001", PREFIX, HOUR),
-    );
+    let sink = S3Sink::new(&s3_settings(&endpoint, SECRET_KEY)).unwrap();
+    let mut uploader = Uploader::new(sink, store.clone(), clock.clone(), policy("h-0001"));
     let mut status = uploader.watch_status();
     let report = uploader.cycle(false).await;
     assert!(
@@ -241,12 +261,12 @@ async fn a_crash_between_put_and_commit_overwrites_the_same_key_with_the_same_by
     let server = S3Server::start(&dir.path().join("s3")).await;
     let store = buffer(dir.path(), t0(), 10);
     let clock: Arc<FakeClock> = FakeClock::new(t0() + chrono::Duration::hours(2), true);
-    let settings = s3::settings(&server.endpoint(), PREFIX, SECRET_KEY, HOUR);
+    let settings = s3_settings(&server.endpoint(), SECRET_KEY);
     let mut crashing = Uploader::new(
         CrashAfterPut(S3Sink::new(&settings).unwrap()),
         store.clone(),
         clock.clone(),
-        s3::policy("h-0001", PREFIX, HOUR),
+        policy("h-0001"),
     );
     let report = crashing.cycle(false).await;
     assert!(report.error.is_some());
@@ -264,7 +284,7 @@ async fn a_crash_between_put_and_commit_overwrites_the_same_key_with_the_same_by
         S3Sink::new(&settings).unwrap(),
         store.clone(),
         clock,
-        s3::policy("h-0001", PREFIX, HOUR),
+        policy("h-0001"),
     );
     let report = restarted.cycle(false).await;
     assert!(report.error.is_none());
@@ -282,13 +302,8 @@ async fn a_wrong_secret_is_a_config_error_and_nothing_is_marked() {
     let store = buffer(dir.path(), t0(), 10);
     let clock = FakeClock::new(t0() + chrono::Duration::hours(2), true);
     let wrong = "wrong-secret-key-that-must-not-leak";
-    let sink = S3Sink::new(&s3::settings(&server.endpoint(), PREFIX, wrong, HOUR)).unwrap();
-    let mut uploader = Uploader::new(
-        sink,
-        store.clone(),
-        clock.clone(),
-        s3::policy("h-0001", PREFIX, HOUR),
-    );
+    let sink = S3Sink::new(&s3_settings(&server.endpoint(), wrong)).unwrap();
+    let mut uploader = Uploader::new(sink, store.clone(), clock.clone(), policy("h-0001"));
     let status = uploader.watch_status();
     let report = uploader.cycle(false).await;
     let error = report.error.expect("the server must reject the signature");
@@ -304,13 +319,8 @@ async fn a_wrong_secret_is_a_config_error_and_nothing_is_marked() {
     assert!(server.keys().is_empty());
 
     // Fixed in the config → the next daemon uploads everything.
-    let sink = S3Sink::new(&s3::settings(&server.endpoint(), PREFIX, SECRET_KEY, HOUR)).unwrap();
-    let mut fixed = Uploader::new(
-        sink,
-        store.clone(),
-        clock,
-        s3::policy("h-0001", PREFIX, HOUR),
-    );
+    let sink = S3Sink::new(&s3_settings(&server.endpoint(), SECRET_KEY)).unwrap();
+    let mut fixed = Uploader::new(sink, store.clone(), clock, policy("h-0001"));
     assert!(fixed.cycle(false).await.error.is_none());
     assert_eq!(pending(&store).await, 0);
 }
@@ -331,13 +341,8 @@ async fn an_unsynced_clock_holds_uploads_then_times_are_corrected() {
         clock.advance(Duration::from_secs(6));
     }
     let store = SharedStore::new(store);
-    let sink = S3Sink::new(&s3::settings(&server.endpoint(), PREFIX, SECRET_KEY, HOUR)).unwrap();
-    let mut uploader = Uploader::new(
-        sink,
-        store.clone(),
-        clock.clone(),
-        s3::policy("h-0001", PREFIX, HOUR),
-    );
+    let sink = S3Sink::new(&s3_settings(&server.endpoint(), SECRET_KEY)).unwrap();
+    let mut uploader = Uploader::new(sink, store.clone(), clock.clone(), policy("h-0001"));
     let report = uploader.cycle(false).await;
     assert!(report.waiting_for_clock);
     assert!(
@@ -382,7 +387,7 @@ async fn size_pressure_prunes_uploaded_rows_first_then_pending_and_counts_drops(
     let sink = DirSink::new(&dir.path().join("bucket"));
     let store = buffer(dir.path(), t0(), 4000); // ~400 hours
     let clock = FakeClock::new(t0() + chrono::Duration::hours(200), true);
-    let mut policy = s3::policy("h-0001", PREFIX, HOUR);
+    let mut policy = policy("h-0001");
     let mut uploader = Uploader::new(sink, store.clone(), clock.clone(), policy.clone());
     // Upload the first ~200 hours, then limit the buffer to a size it already exceeds.
     assert!(uploader.cycle(false).await.error.is_none());
@@ -441,24 +446,14 @@ async fn the_directory_target_writes_the_same_keys_and_bytes_as_s3() {
     let clock = FakeClock::new(t0() + chrono::Duration::hours(3), true);
     let to_s3 = buffer(&dir.path().join("a"), t0(), 25);
     let to_dir = buffer(&dir.path().join("b"), t0(), 25);
-    let sink = S3Sink::new(&s3::settings(&server.endpoint(), PREFIX, SECRET_KEY, HOUR)).unwrap();
-    Uploader::new(
-        sink,
-        to_s3,
-        clock.clone(),
-        s3::policy("h-0001", PREFIX, HOUR),
-    )
-    .cycle(false)
-    .await;
+    let sink = S3Sink::new(&s3_settings(&server.endpoint(), SECRET_KEY)).unwrap();
+    Uploader::new(sink, to_s3, clock.clone(), policy("h-0001"))
+        .cycle(false)
+        .await;
     let bucket = dir.path().join("bucket");
-    Uploader::new(
-        DirSink::new(&bucket),
-        to_dir,
-        clock,
-        s3::policy("h-0001", PREFIX, HOUR),
-    )
-    .cycle(false)
-    .await;
+    Uploader::new(DirSink::new(&bucket), to_dir, clock, policy("h-0001"))
+        .cycle(false)
+        .await;
     let readings: BTreeSet<String> = server
         .keys()
         .into_iter()
@@ -472,4 +467,40 @@ async fn the_directory_target_writes_the_same_keys_and_bytes_as_s3() {
             "{key}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reading_stamped_unsynced_that_lands_after_the_sync_is_corrected_too() {
+    // Regression (fault suite, issue #7): the poll loop stamped a reading before NTP synced
+    // and committed it just after the engine's first synced cycle, which corrected times
+    // only once per boot: the reading kept its 1970 time and went up as a 1970 object.
+    let dir = tempfile::tempdir().unwrap();
+    let server = S3Server::start(&dir.path().join("s3")).await;
+    let epoch = Utc.timestamp_opt(0, 0).unwrap();
+    let clock = FakeClock::new(epoch + chrono::Duration::minutes(10), false);
+    let store = SharedStore::new(Store::open(&dir.path().join("readings.db")).unwrap());
+    let sink = S3Sink::new(&s3_settings(&server.endpoint(), SECRET_KEY)).unwrap();
+    let mut uploader = Uploader::new(sink, store.clone(), clock.clone(), policy("h-0001"));
+    let stamped = clock.stamp();
+    let taken_at = clock.now();
+    clock.advance(Duration::from_secs(1));
+    clock.set_wall(t0(), true);
+    assert!(uploader.cycle(false).await.objects.is_empty());
+    store
+        .call(move |s| {
+            s.insert(&reading(taken_at, "2.5", false, stamped.monotonic_ms))
+                .unwrap()
+        })
+        .await;
+    clock.advance(HOUR);
+    let report = uploader.cycle(false).await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let keys: Vec<&str> = report.objects.iter().map(|o| o.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["study/readings/household=h-0001/date=2026-03-07/h-0001-20260307T0800Z.ndjson.gz"],
+        "taken 1 s before the sync at 09:00, so in the 08:00 period"
+    );
+    let rows = lines(&server.object(keys[0]));
+    assert_eq!(rows[0]["time"], "2026-03-07T08:59:59.000Z");
 }

@@ -131,6 +131,10 @@ impl Recorder {
         if let Some(delivered) = delivered_kwh {
             self.last_delivered.insert(sample.meter.clone(), delivered);
         }
+        // The stamp first: if NTP syncs between the two reads, the reading says "unsynced"
+        // and its time is rebuilt later; the other order could pair a pre-sync time with
+        // "synced", which nothing would ever correct.
+        let clock = self.clock.stamp();
         let reading = Reading {
             meter: sample.meter,
             time: self.clock.now(),
@@ -142,7 +146,7 @@ impl Recorder {
             currency: sample.currency,
             rate_label: sample.rate_label,
             tier: sample.tier,
-            clock: self.clock.stamp(),
+            clock,
         };
         (reading, reboot_zero)
     }

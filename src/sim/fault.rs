@@ -22,6 +22,29 @@ pub enum Fault {
     /// `<Components>` (the EAGLE 3 `KeyError: 'Components'` case). Other commands are answered
     /// normally.
     NoComponents,
+    /// 200 with the good reply followed by [`OVERSIZED_BYTES`] of whitespace: still a valid
+    /// document, so only a client that caps the reply's size refuses it.
+    Oversized,
+    /// 200 with the good reply sent one byte at a time, this long apart: only a client whose
+    /// timeout covers the whole body gives up.
+    SlowDrip(Duration),
+    /// The meter drops off the EAGLE's network: `device_list` shows it `Not joined` with
+    /// LastContact 0 and `device_query` carries no values.
+    MeterNotJoined,
+}
+
+/// Total size of an [`Fault::Oversized`] reply: 50 MiB.
+pub const OVERSIZED_BYTES: usize = 50 << 20;
+
+/// How a reply's body is put on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    /// As fast as the connection takes it.
+    AtOnce,
+    /// Padded with whitespace up to this many bytes in all.
+    PaddedTo(usize),
+    /// One byte at a time, this long apart.
+    Drip(Duration),
 }
 
 /// What the simulator sends instead of a good body under [`Fault::Garbage`].
@@ -38,7 +61,18 @@ impl Fault {
         }
     }
 
-    /// Whether a reply under this fault still delivers the meter's values intact.
+    /// How a successful reply's body is sent under this fault.
+    pub(crate) fn delivery(self) -> Delivery {
+        match self {
+            Fault::Oversized => Delivery::PaddedTo(OVERSIZED_BYTES),
+            Fault::SlowDrip(pace) => Delivery::Drip(pace),
+            _ => Delivery::AtOnce,
+        }
+    }
+
+    /// Whether a reply under this fault still delivers the meter's values intact. An
+    /// oversized or dripping reply is intact but cannot reach a client that bounds memory and
+    /// time, so it does not count as served.
     pub(crate) fn delivers_values(self) -> bool {
         matches!(
             self,

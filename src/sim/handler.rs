@@ -17,7 +17,7 @@ use hyper::header::{
 use hyper::{Method, Request, Response, StatusCode, Version};
 
 use super::auth::authorised;
-use super::fault::Fault;
+use super::fault::{Delivery, Fault};
 use super::framing::SimBody;
 use super::meter::Presented;
 use super::profile::Api;
@@ -101,10 +101,10 @@ async fn answer(state: &SimState, req: Request<Incoming>) -> Reply {
     match dispatch(state, command, fault) {
         Ok(body) => {
             let body = body.into_bytes();
-            Reply::ok(match fault {
-                Some(f) => f.rewrite(body),
-                None => body,
-            })
+            match fault {
+                Some(f) => Reply::ok(f.rewrite(body)).delivered(f.delivery()),
+                None => Reply::ok(body),
+            }
         }
         Err(reason) => Reply::bad_request(&reason),
     }
@@ -130,15 +130,15 @@ fn dispatch(state: &SimState, command: Command, fault: Option<Fault>) -> Result<
                 mac_id,
             },
         ) => {
+            let live = state.live_address();
             let legacy = LegacyDevice {
                 knobs: &state.knobs,
                 device_mac: &state.device_mac,
-                meter_mac: &state.live_address,
+                meter_mac: &live,
                 install_code: &state.config.install_code,
             };
             if let Some(mac) = mac_id {
-                if !mac.eq_ignore_ascii_case(&state.live_address)
-                    && !mac.eq_ignore_ascii_case(&state.device_mac)
+                if !mac.eq_ignore_ascii_case(&live) && !mac.eq_ignore_ascii_case(&state.device_mac)
                 {
                     return Err(format!("unknown MacId {mac}"));
                 }
@@ -158,16 +158,16 @@ fn dispatch(state: &SimState, command: Command, fault: Option<Fault>) -> Result<
         }
         (Api::Eagle200, Command::DeviceList) => {
             let snap = state.meter.now();
-            Ok(render::device_list(dev, &state.meters(&snap)))
+            Ok(render::device_list(dev, &state.meters(&snap, fault)))
         }
         (Api::Eagle200, Command::DeviceDetails { address }) => {
             let snap = state.meter.now();
-            let meter = find(state.meters(&snap), &address)?;
+            let meter = find(state.meters(&snap, fault), &address)?;
             Ok(render::device_details(dev, &meter, components))
         }
         (Api::Eagle200, Command::DeviceQuery { address, selection }) => {
             let snap = state.meter.now();
-            let meter = find(state.meters(&snap), &address)?;
+            let meter = find(state.meters(&snap, fault), &address)?;
             let values = meter.joined.then(|| Presented::new(&state.knobs, &snap));
             let body = render::device_query(dev, &meter, values.as_ref(), &selection, components);
             if let (Some(shown), true) = (&values, delivers && components) {
@@ -192,24 +192,31 @@ fn find(meters: Vec<MeterView>, address: &str) -> Result<MeterView, String> {
 struct Reply {
     status: StatusCode,
     body: Vec<u8>,
+    delivery: Delivery,
     extra: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl Reply {
     fn ok(body: Vec<u8>) -> Reply {
+        Reply::new(StatusCode::OK, body)
+    }
+
+    fn text(status: StatusCode, text: &str) -> Reply {
+        Reply::new(status, text.as_bytes().to_vec())
+    }
+
+    fn new(status: StatusCode, body: Vec<u8>) -> Reply {
         Reply {
-            status: StatusCode::OK,
+            status,
             body,
+            delivery: Delivery::AtOnce,
             extra: Vec::new(),
         }
     }
 
-    fn text(status: StatusCode, text: &str) -> Reply {
-        Reply {
-            status,
-            body: text.as_bytes().to_vec(),
-            extra: Vec::new(),
-        }
+    fn delivered(mut self, delivery: Delivery) -> Reply {
+        self.delivery = delivery;
+        self
     }
 
     fn bad_request(reason: &str) -> Reply {
@@ -230,7 +237,7 @@ impl Reply {
 
     /// The device's headers (manual p.8) and the framing for this request.
     fn into_response(self, version: Version, chunked: bool) -> Response<SimBody> {
-        let mut resp = Response::new(SimBody::new(self.body, chunked));
+        let mut resp = Response::new(SimBody::new(self.body, chunked, self.delivery));
         *resp.status_mut() = self.status;
         let http10 = version < Version::HTTP_11;
         if http10 {

@@ -37,7 +37,7 @@ mod variables;
 
 use std::time::Duration;
 
-pub use fault::Fault;
+pub use fault::{Fault, OVERSIZED_BYTES};
 pub use framing::Framing;
 pub use handler::BUSY_BODY;
 pub use profile::{Profile, UnknownProfile};

@@ -71,7 +71,14 @@ impl SimHandle {
 
     /// The connected meter's HardwareAddress (legacy: MeterMacId).
     pub fn meter_address(&self) -> String {
-        self.state.live_address.clone()
+        self.state.live_address()
+    }
+
+    /// The utility swaps the meter: from now on the EAGLE's connected meter has a new
+    /// HardwareAddress (returned) and the same, continuing readings; the old meter stays
+    /// listed as `Not joined` in `device_list` (a legacy EAGLE just reports the new MeterMacId).
+    pub fn swap_meter(&self) -> String {
+        self.state.swap_meter()
     }
 
     /// Inject a fault into every following request, on top of the profile; `None` clears it.

@@ -21,8 +21,8 @@ pub(crate) struct SimState {
     pub knobs: Knobs,
     pub meter: Meter,
     pub catalogue: Vec<VarSpec>,
-    /// The connected meter (in `not-joined`: the only, unjoined meter).
-    pub live_address: String,
+    /// Meters replaced so far by [`SimState::swap_meter`]; the connected one is the next.
+    swaps: AtomicU64,
     /// The old meter of `stale-meter-first`.
     pub stale_address: String,
     /// The EAGLE's own MAC, `0xd8d5b9` + … + the Cloud ID (its last 6 hex digits).
@@ -47,7 +47,7 @@ impl SimState {
         };
         SimState {
             catalogue: catalogue(knobs.naming),
-            live_address: hardware_address(0x0013_5001, config.seed, 1),
+            swaps: AtomicU64::new(0),
             stale_address: hardware_address(0x0007_8100, config.seed, 2),
             device_mac: format!("0xd8d5b90000{mac_tail}"),
             knobs,
@@ -78,13 +78,40 @@ impl SimState {
         n % busy.every >= busy.every.saturating_sub(busy.burst)
     }
 
-    /// The meters `device_list` shows, in order, for the current reading.
-    pub(crate) fn meters(&self, snap: &Snapshot) -> Vec<MeterView> {
+    /// The connected meter's HardwareAddress (in `not-joined`: the only, unjoined meter).
+    pub(crate) fn live_address(&self) -> String {
+        meter_address(self.config.seed, self.swaps.load(Ordering::SeqCst))
+    }
+
+    /// The utility replaces the meter: a new HardwareAddress goes on with the same readings,
+    /// and the old one stays listed, `Not joined`, as the EAGLE keeps it. Returns the new
+    /// address.
+    pub(crate) fn swap_meter(&self) -> String {
+        meter_address(
+            self.config.seed,
+            self.swaps.fetch_add(1, Ordering::SeqCst) + 1,
+        )
+    }
+
+    /// The meters `device_list` shows, in order, for the current reading under `fault`.
+    pub(crate) fn meters(&self, snap: &Snapshot, fault: Option<Fault>) -> Vec<MeterView> {
+        let dropped_out = fault == Some(Fault::MeterNotJoined);
         let live = MeterView {
-            address: self.live_address.clone(),
-            joined: true,
-            last_contact: snap.unix,
+            address: self.live_address(),
+            joined: !dropped_out,
+            last_contact: if dropped_out { 0 } else { snap.unix },
         };
+        let swaps = self.swaps.load(Ordering::SeqCst);
+        let replaced = (swaps > 0).then(|| MeterView {
+            address: meter_address(self.config.seed, swaps - 1),
+            joined: false,
+            last_contact: 0,
+        });
+        replaced.into_iter().chain(self.layout(live)).collect()
+    }
+
+    /// The profile's meter layout around the connected meter.
+    fn layout(&self, live: MeterView) -> Vec<MeterView> {
         match self.knobs.layout {
             MeterLayout::Live => vec![live],
             MeterLayout::StaleFirst => vec![
@@ -102,4 +129,11 @@ impl SimState {
             }],
         }
     }
+}
+
+/// The HardwareAddress of the meter installed after `swaps` replacements (0: the original).
+fn meter_address(seed: u64, swaps: u64) -> String {
+    // Salt 2 is the stale meter's; replacements take 3, 4, ….
+    let salt = if swaps == 0 { 1 } else { swaps + 2 };
+    hardware_address(0x0013_5001, seed, salt)
 }

@@ -105,7 +105,6 @@ pub struct Uploader<S> {
     policy: UploadPolicy,
     backoff: Backoff,
     retry_at: Option<Instant>,
-    corrected_boot: Option<String>,
     problems: Problems,
     counters_written: Instant,
     heartbeat_due: Instant,
@@ -145,7 +144,6 @@ impl<S: ObjectSink> Uploader<S> {
             policy,
             backoff: Backoff::new(),
             retry_at: None,
-            corrected_boot: None,
             problems: Problems::new(),
             counters_written: Instant::now(),
             heartbeat_due: Instant::now(),
@@ -251,16 +249,16 @@ impl<S: ObjectSink> Uploader<S> {
     }
 
     /// Readings taken in this boot before the clock synced get their time rebuilt from the
-    /// boot-relative clock, once, before anything is uploaded.
+    /// boot-relative clock before anything is uploaded. Every cycle, not once: a reading
+    /// stamped unsynced may be committed just after the first synced cycle ran (the poll
+    /// loop writes on its own task), and only pending rows are looked at, which the
+    /// `(uploaded, time_ms)` index finds at once.
     async fn correct_times(
         &mut self,
         boot_id: &str,
         monotonic_ms: u64,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        if self.corrected_boot.as_deref() == Some(boot_id) {
-            return Ok(());
-        }
         let boot = boot_id.to_string();
         let now_ms = now.timestamp_millis();
         let boot_ms = i64::try_from(monotonic_ms).unwrap_or(i64::MAX);
@@ -271,7 +269,6 @@ impl<S: ObjectSink> Uploader<S> {
         if corrected > 0 {
             log::info!("clock synchronized: corrected the time of {corrected} reading(s) taken before the sync");
         }
-        self.corrected_boot = Some(boot_id.to_string());
         Ok(())
     }
 

@@ -1,6 +1,11 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod binary;
+pub mod card;
+pub mod clock;
+pub mod reconcile;
+pub mod rig;
 pub mod s3;
 
 use std::sync::Arc;

@@ -1,13 +1,17 @@
 //! A real S3-compatible server (s3s-fs, which verifies SigV4 signatures and Content-MD5) on a
 //! loopback port, started in-process by the tests.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
+
+use hyper::service::{service_fn, Service};
 
 use hyper_util::rt::TokioIo;
 use rainforest_logger::config::{Endpoint, S3Settings, Secret};
-use rainforest_logger::upload::{KeyTemplate, UploadPolicy, CHECK_EVERY, SETTLE};
 use s3s::auth::SimpleAuth;
 use s3s::service::S3ServiceBuilder;
 use tokio::net::TcpListener;
@@ -22,6 +26,15 @@ pub struct S3Server {
     pub addr: SocketAddr,
     pub root: PathBuf,
     task: JoinHandle<()>,
+    traffic: Arc<Traffic>,
+}
+
+/// Requests the server began and answered; the difference is requests whose client went
+/// away before the answer (a killed logger mid-PUT).
+#[derive(Debug, Default)]
+struct Traffic {
+    began: AtomicU64,
+    answered: AtomicU64,
 }
 
 impl S3Server {
@@ -33,21 +46,44 @@ impl S3Server {
 
     /// Starts on `addr` serving `root` (to bring a stopped server back on the same port).
     pub async fn start_at(addr: SocketAddr, root: &Path) -> S3Server {
+        S3Server::serve(addr, root, Duration::ZERO).await
+    }
+
+    /// Starts on a free port, taking `latency` before each answer, as a distant region
+    /// does: a client killed at a random moment is then often killed in the middle of a PUT.
+    pub async fn start_slow(root: &Path, latency: Duration) -> S3Server {
+        std::fs::create_dir_all(root.join(BUCKET)).unwrap();
+        S3Server::serve(SocketAddr::from(([127, 0, 0, 1], 0)), root, latency).await
+    }
+
+    async fn serve(addr: SocketAddr, root: &Path, latency: Duration) -> S3Server {
         let fs = s3s_fs::FileSystem::new(root).unwrap();
         let mut builder = S3ServiceBuilder::new(fs);
         builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
         let service = builder.build();
         let listener = TcpListener::bind(addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let traffic = Arc::new(Traffic::default());
+        let counted = traffic.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((socket, _)) = listener.accept().await else {
                     continue;
                 };
-                let service = service.clone();
+                let (service, traffic) = (service.clone(), counted.clone());
+                let slowed = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                    let (service, traffic) = (service.clone(), traffic.clone());
+                    async move {
+                        traffic.began.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(latency).await;
+                        let response = Service::call(&service, request).await;
+                        traffic.answered.fetch_add(1, Ordering::SeqCst);
+                        response
+                    }
+                });
                 tokio::spawn(async move {
                     let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(socket), service)
+                        .serve_connection(TokioIo::new(socket), slowed)
                         .await;
                 });
             }
@@ -56,7 +92,14 @@ impl S3Server {
             addr,
             root: root.to_path_buf(),
             task,
+            traffic,
         }
+    }
+
+    /// Requests whose client went away before they were answered.
+    pub fn abandoned_requests(&self) -> u64 {
+        let began = self.traffic.began.load(Ordering::SeqCst);
+        began - self.traffic.answered.load(Ordering::SeqCst)
     }
 
     /// The endpoint URL for `s3.endpoint`.
@@ -72,11 +115,12 @@ impl S3Server {
 
     /// Every object key in the bucket, sorted.
     pub fn keys(&self) -> Vec<String> {
-        let bucket = self.root.join(BUCKET);
-        let mut keys = Vec::new();
-        walk(&bucket, &bucket, &mut keys);
-        keys.sort();
-        keys
+        self.objects().into_keys().collect()
+    }
+
+    /// Every object in the bucket, by key.
+    pub fn objects(&self) -> BTreeMap<String, Vec<u8>> {
+        objects_in(&self.root.join(BUCKET))
     }
 
     /// An object's bytes.
@@ -85,54 +129,49 @@ impl S3Server {
     }
 }
 
-fn walk(base: &Path, dir: &Path, keys: &mut Vec<String>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            walk(base, &path, keys);
-        } else {
-            let key = path
-                .strip_prefix(base)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            // s3s-fs keeps its own bookkeeping files next to objects.
-            if !key.split('/').any(|part| part.starts_with('.')) {
-                keys.push(key);
-            }
+impl S3Server {
+    /// Settings of a logger uploading to this server with `batch_period`, no prefix.
+    pub fn settings(&self, batch_period: Duration) -> S3Settings {
+        S3Settings {
+            bucket: BUCKET.into(),
+            region: "us-east-1".into(),
+            endpoint: Endpoint::Custom(self.endpoint()),
+            path_style: true,
+            prefix: String::new(),
+            access_key_id: Some(Secret::new(ACCESS_KEY)),
+            secret_access_key: Some(Secret::new(SECRET_KEY)),
+            batch_period,
+            key_template: None,
+            fleet_spread: Duration::ZERO,
         }
     }
 }
 
-/// `[s3]` settings for a server at `endpoint`: path style, the test access key with `secret`,
-/// no fleet spread.
-pub fn settings(endpoint: &str, prefix: &str, secret: &str, period: Duration) -> S3Settings {
-    S3Settings {
-        bucket: BUCKET.into(),
-        region: "us-east-1".into(),
-        endpoint: Endpoint::Custom(endpoint.into()),
-        path_style: true,
-        prefix: prefix.into(),
-        access_key_id: Some(Secret::new(ACCESS_KEY)),
-        secret_access_key: Some(Secret::new(secret)),
-        batch_period: period,
-        key_template: None,
-        fleet_spread: Duration::ZERO,
+/// Every object under `root`, by key: the server's bucket directory, or a `file://` target,
+/// which holds the same keys. Dot-files are bookkeeping (s3s-fs metadata, a directory sink's
+/// temporary file left by a kill), not objects.
+pub fn objects_in(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut found = BTreeMap::new();
+    if root.exists() {
+        walk(root, root, &mut found);
     }
+    found
 }
 
-/// The product's upload policy for `household`, without the fleet delay (tests need no
-/// spread): default layout under `prefix`, 30-day retention, 1 GiB limit.
-pub fn policy(household: &str, prefix: &str, period: Duration) -> UploadPolicy {
-    UploadPolicy {
-        household: household.into(),
-        keys: KeyTemplate::new(None, prefix, household),
-        batch_period: period,
-        fleet_delay: Duration::ZERO,
-        require_sync: true,
-        retention: Duration::from_secs(30 * 86_400),
-        max_size: 1 << 30,
-        settle: SETTLE,
-        check_every: CHECK_EVERY,
+fn walk(base: &Path, dir: &Path, found: &mut BTreeMap<String, Vec<u8>>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            walk(base, &path, found);
+            continue;
+        }
+        let key = path
+            .strip_prefix(base)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if !key.split('/').any(|part| part.starts_with('.')) {
+            found.insert(key, std::fs::read(&path).unwrap());
+        }
     }
 }

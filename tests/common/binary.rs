@@ -1,0 +1,136 @@
+//! The real `rainforest-logger run` as a child process: its config, its log, and the two ways
+//! it ends (SIGTERM as systemd stops it, SIGKILL as a crash does).
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use super::rig::HOUSEHOLD;
+use super::s3::{S3Server, ACCESS_KEY, BUCKET, SECRET_KEY};
+
+/// Where the child uploads to.
+pub enum Target<'a> {
+    /// A `file://` directory.
+    Directory(&'a Path),
+    /// The in-process S3 server.
+    S3(&'a S3Server),
+}
+
+/// Writes a config for a logger polling the simulator at `eagle` every second into `db`,
+/// uploading one-minute periods to `target` as soon as they are complete.
+pub fn write_config(path: &Path, eagle: SocketAddr, db: &Path, target: Target<'_>) {
+    let s3 = match target {
+        Target::Directory(dir) => format!("endpoint = 'file://{}'", dir.display()),
+        Target::S3(server) => format!(
+            "bucket = \"{BUCKET}\"\nendpoint = \"{}\"\npath_style = true\n\
+             access_key_id = \"{ACCESS_KEY}\"\nsecret_access_key = \"{SECRET_KEY}\"",
+            server.endpoint()
+        ),
+    };
+    let config = format!(
+        r#"
+[household]
+id = "{HOUSEHOLD}"
+[eagle]
+host = "http://{eagle}"
+cloud_id = "{}"
+install_code = "{}"
+poll_interval = "1s"
+timeout = "2s"
+[storage]
+path = '{}'
+[s3]
+{s3}
+batch_period = "1m"
+fleet_spread = "0s"
+[led]
+backend = "none"
+[clock]
+require_sync = false
+"#,
+        super::CLOUD_ID,
+        super::INSTALL_CODE,
+        db.display(),
+    );
+    std::fs::write(path, config).unwrap();
+}
+
+/// A running logger.
+pub struct Logger {
+    child: Child,
+    log: Arc<Mutex<String>>,
+}
+
+impl Logger {
+    /// Starts `rainforest-logger run --config CONFIG` with warnings logged. `SIGXFSZ` is
+    /// ignored in the child, as a write beyond a file-size limit must fail with `EFBIG`
+    /// rather than kill the process (the storage-full case relies on it; elsewhere it changes
+    /// nothing).
+    pub fn start(config: &Path) -> Logger {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_rainforest-logger"));
+        command
+            .args(["run", "--config", config.to_str().unwrap()])
+            .env("RUST_LOG", "warn")
+            .env_remove("NOTIFY_SOCKET")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            command.pre_exec(|| {
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                Ok(())
+            });
+        }
+        let mut child = command.spawn().expect("start rainforest-logger run");
+        // A pipe, not a file: the log must not count against a file-size limit.
+        let mut stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        });
+        Logger { child, log }
+    }
+
+    /// The child's process id.
+    pub fn pid(&self) -> i32 {
+        i32::try_from(self.child.id()).unwrap()
+    }
+
+    /// Everything the child logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// SIGKILL, then reap.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// SIGTERM, then wait for the clean exit.
+    pub fn stop(mut self) {
+        // SAFETY: signalling our own child, which has not been reaped yet.
+        assert_eq!(unsafe { libc::kill(self.pid(), libc::SIGTERM) }, 0);
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "{status}; log:\n{}", self.log());
+    }
+}
+
+/// `PRAGMA integrity_check` of the database at `db`.
+pub fn integrity(db: &Path) -> String {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .unwrap()
+}
