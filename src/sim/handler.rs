@@ -26,6 +26,7 @@ use super::render_legacy::{self, LegacyDevice};
 use super::request::{self, Command};
 use super::served::ServedReading;
 use super::state::SimState;
+use super::stats::UNPARSED_COMMAND;
 use super::{POST_MANAGER, WIFI_KEY};
 
 /// Request bodies are a few hundred bytes; anything bigger is not a command.
@@ -66,13 +67,19 @@ async fn answer(state: &SimState, req: Request<Incoming>) -> Reply {
     };
     let parsed = request::parse(&body);
     state.stats.command(parsed.name.as_deref());
+    // Arrival times at millisecond resolution (the log's timestamps) for the cadence bench.
+    log::debug!(
+        "request {}",
+        parsed.name.as_deref().unwrap_or(UNPARSED_COMMAND)
+    );
 
     let fault = state.fault();
     let stall = match fault {
         Some(Fault::Stall(d)) => d,
         _ => Duration::ZERO,
     };
-    let delay = state.knobs.delay + stall;
+    let jitter_ms = state.knobs.delay_jitter.as_millis() as u64;
+    let delay = state.knobs.delay + Duration::from_millis(fastrand::u64(0..=jitter_ms)) + stall;
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }

@@ -35,6 +35,8 @@ pub enum Profile {
     Busy,
     /// Every reply takes 8 s.
     Slow,
+    /// Every reply takes a random 0–3 s (a loaded EAGLE; for the poll-cadence bench).
+    VariableLatency,
     /// Unescaped `&` in a `<Description>` (not well-formed XML).
     RawAmpersand,
     /// EAGLE reboots: CurrentSummationDelivered reads 0 for a few readings now and then.
@@ -49,7 +51,7 @@ pub enum Profile {
 
 impl Profile {
     /// Every profile, in the order the CLI lists them.
-    pub const ALL: [Profile; 16] = [
+    pub const ALL: [Profile; 17] = [
         Profile::Eagle200_2017,
         Profile::Eagle200_2018,
         Profile::Eagle200_2019,
@@ -61,6 +63,7 @@ impl Profile {
         Profile::NotJoined,
         Profile::Busy,
         Profile::Slow,
+        Profile::VariableLatency,
         Profile::RawAmpersand,
         Profile::SummationReset,
         Profile::BlankDemand,
@@ -82,6 +85,7 @@ impl Profile {
             Profile::NotJoined => "not-joined",
             Profile::Busy => "busy",
             Profile::Slow => "slow",
+            Profile::VariableLatency => "variable-latency",
             Profile::RawAmpersand => "raw-ampersand",
             Profile::SummationReset => "summation-reset",
             Profile::BlankDemand => "blank-demand",
@@ -114,6 +118,7 @@ impl Profile {
             Profile::NotJoined => "the only meter is `Not joined`: device_query values are all empty",
             Profile::Busy => "3 consecutive 503 `Timeout waiting for response` every 10 requests",
             Profile::Slow => "every reply takes 8 s",
+            Profile::VariableLatency => "every reply takes a random 0–3 s (uniform, per request)",
             Profile::RawAmpersand => "unescaped `&` in the zigbee:Multiplier <Description> (bad XML)",
             Profile::SummationReset => {
                 "EAGLE reboots: CurrentSummationDelivered reads 0.000000 for 2 of every 10 readings"
@@ -193,6 +198,10 @@ impl Profile {
             },
             Profile::Slow => Knobs {
                 delay: Duration::from_secs(8),
+                ..base
+            },
+            Profile::VariableLatency => Knobs {
+                delay_jitter: Duration::from_secs(3),
                 ..base
             },
             Profile::RawAmpersand => Knobs {
@@ -380,6 +389,8 @@ pub(crate) struct Knobs {
     pub busy: Option<Busy>,
     /// Delay before every reply.
     pub delay: Duration,
+    /// A further delay drawn uniformly from 0 to this, per reply.
+    pub delay_jitter: Duration,
     /// Unescaped `&` in the Multiplier description.
     pub raw_ampersand: bool,
     pub summation_reset: Option<Reset>,
@@ -407,6 +418,7 @@ impl Knobs {
         layout: MeterLayout::Live,
         busy: None,
         delay: Duration::ZERO,
+        delay_jitter: Duration::ZERO,
         raw_ampersand: false,
         summation_reset: None,
         blank_demand_every: None,
@@ -461,5 +473,18 @@ mod tests {
     fn default_is_2019() {
         assert_eq!(Profile::default(), Profile::Eagle200_2019);
         assert_eq!(Profile::Eagle200_2019.knobs(), Knobs::EAGLE200_2019);
+    }
+
+    #[test]
+    fn variable_latency_is_the_default_plus_jitter() {
+        let knobs = Profile::VariableLatency.knobs();
+        assert_eq!(knobs.delay_jitter, Duration::from_secs(3));
+        assert_eq!(
+            Knobs {
+                delay_jitter: Duration::ZERO,
+                ..knobs
+            },
+            Knobs::EAGLE200_2019
+        );
     }
 }

@@ -1,0 +1,76 @@
+# Helpers shared by the bench scripts (sourced, not run): the release binary, a work
+# directory under target/ (a real disk, not tmpfs), simulators and daemon configs on
+# loopback, and a Python venv for the peers and the plots.
+# shellcheck shell=bash
+
+bin=target/release/rainforest-logger
+venv=target/bench-venv
+# Every background process a bench starts, killed on exit.
+bench_pids=()
+
+# Builds the release binary and creates $work, removed on exit unless KEEP=1.
+bench_setup() {
+    cargo build --release --quiet
+    mkdir -p target
+    work=$(mktemp -d -p target bench.XXXXXX)
+    trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+    kill "${bench_pids[@]}" 2>/dev/null || true
+    wait 2>/dev/null || true
+    [ "${KEEP:-0}" = 1 ] || rm -rf "$work"
+}
+
+# A free-looking loopback port (the simulator fails loudly if it is taken).
+random_port() { echo $((20000 + RANDOM % 20000)); }
+
+# start_sim PORT LOG [simulate options…]: a simulator whose debug log (one line per request,
+# millisecond timestamps) goes to LOG.
+start_sim() {
+    local port=$1 log=$2
+    shift 2
+    RUST_LOG=rainforest_logger::sim=debug "$bin" simulate --listen "127.0.0.1:$port" "$@" \
+        >"$log" 2>&1 &
+    bench_pids+=($!)
+    sleep 0.5
+}
+
+# write_config FILE PORT POLL_INTERVAL: the shipped settings, except the EAGLE on loopback,
+# the buffer in $work, a directory as the bucket, no LED and no wait for NTP.
+write_config() {
+    cat >"$1" <<TOML
+[household]
+id = "bench"
+[eagle]
+host = "http://127.0.0.1:$2"
+cloud_id = "0123ab"
+install_code = "0123456789abcdef"
+poll_interval = "$3"
+[storage]
+path = "$PWD/$work/readings.db"
+[s3]
+endpoint = "file://$PWD/$work/bucket"
+[led]
+backend = "none"
+[clock]
+require_sync = false
+TOML
+}
+
+# The venv with the peers' libraries and matplotlib, made once under target/.
+ensure_venv() {
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r benches/peers/requirements.txt
+}
+
+# CPU seconds (user + system) a process has used so far.
+cpu_seconds() {
+    awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"
+}
+
+# Peak RSS of a process so far, in KiB.
+peak_rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+
+# device_query requests a simulator has logged.
+queries_served() { grep -c 'request device_query' "$1" || true; }
