@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source cross/lib.sh
 
-read -ra names <<<"$(targets_of "${1:-all}")"
+targets=$(targets_of "${1:-all}")
+read -ra names <<<"$targets"
 need_toolchains "${names[@]}"
 mkdir -p target/dist
 for name in "${names[@]}"; do

@@ -21,7 +21,7 @@ mapfile -t sources < <(grep -lE "^[[:space:]]*(Suites:|deb[[:space:]]).*[[:space
     /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null)
 [ ${#sources[@]} -gt 0 ] || die "no apt sources file on this machine names $release"
 
-mmdebstrap --variant=minbase --arch=arm64 --mode=root --format=null \
+mmdebstrap --variant=minbase --arch=arm64 --mode=root --format=null --dpkgopt=force-unsafe-io \
     --customize-hook="copy-in $deb config/rainforest-logger.service cross/deb-checks.sh /tmp" \
     --customize-hook="chroot \"\$1\" /bin/sh /tmp/deb-checks.sh /tmp/${deb##*/}" \
     "$release" /dev/null "${sources[@]}"
