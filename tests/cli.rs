@@ -132,5 +132,29 @@ fn demo_shows_readings_within_ten_seconds() {
 fn version_is_printed() {
     let output = logger(&["--version"]);
     assert_eq!(output.status.code(), Some(0));
-    assert!(text(&output).contains(env!("CARGO_PKG_VERSION")));
+    // rainforest-logger 0.1.0 (commit 574bb7d, aarch64-unknown-linux-gnu)
+    let out = String::from_utf8_lossy(&output.stdout);
+    let prefix = concat!("rainforest-logger ", env!("CARGO_PKG_VERSION"), " (commit ");
+    let (commit, target) = out
+        .trim_end()
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(')'))
+        .and_then(|rest| rest.split_once(", "))
+        .unwrap_or_else(|| panic!("unexpected --version output: {out:?}"));
+    // The commit of this checkout now (build.rs must have rerun when HEAD moved), or
+    // "unknown" where the source is not a git checkout.
+    let head = Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|git| git.status.success())
+        .map(|git| String::from_utf8_lossy(&git.stdout).trim().to_owned());
+    assert_eq!(commit, head.as_deref().unwrap_or("unknown"));
+    // The triple the binary (like this test) was built for: armv7-… for std's "arm".
+    assert!(
+        target.starts_with(std::env::consts::ARCH) && target.contains("-linux-"),
+        "target {target:?} is not a Linux {} triple",
+        std::env::consts::ARCH
+    );
 }

@@ -5,9 +5,20 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+/// What `--version` prints after the name: the release, the git commit and the target triple
+/// (both from build.rs), e.g. `0.1.0 (commit 574bb7d, aarch64-unknown-linux-gnu)`.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("RAINFOREST_COMMIT"),
+    ", ",
+    env!("RAINFOREST_TARGET"),
+    ")"
+);
+
 /// Logs a Rainforest EAGLE energy gateway to SQLite and S3, unattended.
 #[derive(Debug, Parser)]
-#[command(name = "rainforest-logger", version, about)]
+#[command(name = "rainforest-logger", version = VERSION, about)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]

@@ -14,7 +14,7 @@ mod status;
 
 use std::path::{Path, PathBuf};
 
-pub use args::{Cli, Command};
+pub use args::{Cli, Command, VERSION};
 pub use error::CommandError;
 
 use crate::config::{self, ConfigError, Settings};

@@ -71,7 +71,7 @@ pub async fn run(explicit: Option<&Path>) -> Result<(), CommandError> {
     log::info!(
         "rainforest-logger {} for household {}: polling {} every {:?} into {}; uploading {:?} \
          batches to {}",
-        env!("CARGO_PKG_VERSION"),
+        super::VERSION,
         settings.household.id,
         settings.eagle.base_url,
         settings.eagle.poll_interval,

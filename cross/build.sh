@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds the release binaries for the Raspberry Pi: cross/build.sh [aarch64|armv7|all].
+# Installs what a fresh Debian 12 machine lacks (rustup targets, Debian's cross gcc,
+# qemu-user), copies each binary to target/dist/rainforest-logger-<target>, and checks it is
+# the right kind of ARM binary and that it runs (`--version` under qemu-user).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source cross/lib.sh
+
+targets=$(targets_of "${1:-all}")
+read -ra names <<<"$targets"
+need_toolchains "${names[@]}"
+mkdir -p target/dist
+for name in "${names[@]}"; do
+    triple=${TRIPLE[$name]}
+    started=$SECONDS
+    cargo build --release --locked --target "$triple"
+    dist=target/dist/rainforest-logger-$triple
+    cp "target/$triple/release/rainforest-logger" "$dist"
+
+    kind=$(file -b "$dist")
+    [[ $kind =~ ${FILE_SAYS[$name]} ]] || die "$dist is not an $name binary: $kind"
+    version=$(QEMU_LD_PREFIX=/usr/${GNU[$name]} "${QEMU[$name]}" "$dist" --version)
+    [[ $version == *"$triple"* ]] || die "$dist --version does not name $triple: $version"
+    # The newest glibc symbol version it needs: the oldest OS release it runs on.
+    glibc=$("${GNU[$name]}-objdump" -T "$dist" | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -1)
+    printf '%s: %s bytes, needs %s, built in %ds\n  %s\n  %s\n' \
+        "$dist" "$(stat -c %s "$dist")" "$glibc" $((SECONDS - started)) "$kind" "$version"
+done

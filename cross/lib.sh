@@ -1,0 +1,67 @@
+# Shared by the cross/ scripts (sourced): the two Raspberry Pi targets and idempotent
+# installs of what building, testing and packaging them need on a fresh Debian 12 machine.
+# shellcheck shell=bash
+
+# Short name → Rust target, Debian architecture, qemu-user program, and GNU triple (Debian's
+# cross tools are gcc-<gnu> and <gnu>-objdump; their sysroot /usr/<gnu> holds the ARM loader
+# and glibc qemu-user needs). ARMv6 (Pi 1, Zero, Zero W) is absent on purpose: see README.
+declare -A TRIPLE=([aarch64]=aarch64-unknown-linux-gnu [armv7]=armv7-unknown-linux-gnueabihf)
+declare -A DEB_ARCH=([aarch64]=arm64 [armv7]=armhf)
+declare -A QEMU=([aarch64]=qemu-aarch64 [armv7]=qemu-arm)
+declare -A GNU=([aarch64]=aarch64-linux-gnu [armv7]=arm-linux-gnueabihf)
+# What `file` must say about the binary: 64-bit ARM, or 32-bit ARM EABI5 with the hard-float
+# loader (a soft-float armel binary would not run on Raspberry Pi OS).
+declare -A FILE_SAYS=([aarch64]='ELF 64-bit LSB .*ARM aarch64' [armv7]='ELF 32-bit LSB .*ARM, EABI5.*/lib/ld-linux-armhf.so.3')
+
+die() {
+    echo "error: $*" >&2
+    exit 1
+}
+
+# The short names an argument stands for: aarch64, armv7, or all (the default).
+targets_of() {
+    case "${1:-all}" in
+        all) echo aarch64 armv7 ;;
+        aarch64 | armv7) echo "$1" ;;
+        *) die "unknown target '$1' (expected aarch64, armv7 or all)" ;;
+    esac
+}
+
+# Installs the Debian packages of the arguments that are missing; runs `apt-get update`
+# (once per script) only when something is.
+apt_updated=
+need_packages() {
+    local missing=() package
+    for package in "$@"; do
+        dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q 'ok installed' ||
+            missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return
+    if [ -z "$apt_updated" ]; then
+        apt-get update -qq
+        apt_updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# The Rust standard library for each short name given, and its cross linker and qemu-user.
+need_toolchains() {
+    local name packages=(qemu-user file)
+    for name in "$@"; do
+        rustup target list --installed | grep -qx "${TRIPLE[$name]}" ||
+            rustup target add "${TRIPLE[$name]}"
+        packages+=("gcc-${GNU[$name]}")
+    done
+    need_packages "${packages[@]}"
+}
+
+# Lets the kernel itself run ARM programs through qemu-user-static: the tests start the
+# daemon binary from an (emulated) test binary, and an arm64 root runs its maintainer
+# scripts. The registration does not survive a reboot, hence done every time it is needed.
+need_binfmt() {
+    local name=$1 entry=/proc/sys/fs/binfmt_misc
+    need_packages qemu-user-static
+    mountpoint -q "$entry" || mount -t binfmt_misc binfmt_misc "$entry"
+    [ -e "$entry/${QEMU[$name]}" ] || cat "/usr/lib/binfmt.d/${QEMU[$name]}.conf" >"$entry/register"
+    grep -qx enabled "$entry/${QEMU[$name]}" || die "binfmt_misc entry ${QEMU[$name]} is disabled"
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the test suite on emulated ARM, through the qemu-user runners in .cargo/config.toml:
+#   cross/test.sh aarch64   the whole suite (unit and integration tests, simulator, S3)
+#   cross/test.sh armv7     the unit tests and the end-to-end test (simulator → daemon → S3)
+# Further arguments replace those test selections (e.g. `cross/test.sh armv7 --test crash`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source cross/lib.sh
+
+name=${1:?usage: cross/test.sh aarch64|armv7 [cargo test arguments]}
+shift
+case "$name" in
+    aarch64 | armv7) ;;
+    *) die "unknown target '$name' (expected aarch64 or armv7)" ;;
+esac
+if [ $# -eq 0 ] && [ "$name" = armv7 ]; then
+    # armv7 runs the same code as aarch64 but for the word size; these two cover what
+    # differs (32-bit arithmetic in parsing, storage and batching, the full data path) in
+    # a time CI can afford.
+    set -- --lib --test end_to_end
+fi
+need_toolchains "$name"
+need_binfmt "$name"
+cargo test --locked --target "${TRIPLE[$name]}" "$@"
