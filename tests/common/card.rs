@@ -87,6 +87,9 @@ impl Card {
                 let wal = std::fs::metadata(self.dir.join("readings.db-wal"))
                     .unwrap()
                     .len();
+                // rlim_t is 32-bit on 32-bit ARM and 64-bit here.
+                #[allow(clippy::useless_conversion)]
+                let wal = libc::rlim_t::try_from(wal).expect("the WAL length fits in rlim_t");
                 set_file_size_limit(pid, wal);
             }
         }
@@ -114,7 +117,7 @@ impl Drop for Card {
 }
 
 /// Sets the soft `RLIMIT_FSIZE` of process `pid`.
-fn set_file_size_limit(pid: i32, bytes: u64) {
+fn set_file_size_limit(pid: i32, bytes: libc::rlim_t) {
     let limit = libc::rlimit {
         rlim_cur: bytes,
         rlim_max: libc::RLIM_INFINITY,
