@@ -69,10 +69,11 @@ pub async fn run(explicit: Option<&Path>) -> Result<(), CommandError> {
         }
     };
     log::info!(
-        "rainforest-logger {} for household {}: polling {} every {:?} into {}; uploading {:?} \
-         batches to {}",
+        "rainforest-logger {} for household {} (config {}): polling {} every {:?} into {}; \
+         uploading {:?} batches to {}",
         super::VERSION,
         settings.household.id,
+        settings.source.display(),
         settings.eagle.base_url,
         settings.eagle.poll_interval,
         settings.storage.path.display(),

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# The Raspberry Pi SD-card image: image/build.sh makes
+#   target/image/rainforest-logger-<version>-arm64.img   (and .img.xz)
+# from Debian bookworm arm64 packages (image/packages.txt), the Pi's boot firmware and our
+# arm64 .deb, without mounting anything (genimage: mkdosfs + mcopy, mke2fs -d, an MBR).
+#
+#   stage 1  root filesystem from packages.txt (mmdebstrap, ~15 min under emulation, nearly
+#            all of it building the initramfs), cached under a key made from the package
+#            list and this stage's settings, so a rebuild after a code change skips it;
+#   stage 2  unpack it, install the .deb, add image/rootfs/ (units, network, journald,
+#            first-boot root growing), write fstab, clear per-machine identity (~1 min);
+#   stage 3  FAT boot partition (label RAINFOREST, holding rainforest-logger.toml) + ext4 root
+#            (label RASPIROOT, grown to fill the card on first boot), then xz.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source cross/lib.sh
+source image/lib.sh
+
+started=$SECONDS
+step() { printf '== image: %s (%ds)\n' "$1" $((SECONDS - started)); }
+
+need_packages mmdebstrap genimage dosfstools mtools fdisk e2fsprogs xz-utils zstd python3
+need_binfmt aarch64
+
+# ---- stage 0: the arm64 package of this checkout
+step "arm64 package"
+bash cross/package.sh aarch64 >/dev/null
+shopt -s nullglob
+debs=(target/dist/rainforest-logger_*_arm64.deb)
+[ ${#debs[@]} -eq 1 ] || die "expected one arm64 package in target/dist/"
+deb=${debs[0]}
+version=$(dpkg-deb -f "$deb" Version)
+
+# ---- stage 1: the cached root filesystem
+mirror=$(mirror_of "$release")
+security=$(mirror_of "$release-security")
+[ -n "$mirror" ] || die "no apt sources file on this machine names $release"
+mapfile -t packages < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' image/packages.txt)
+
+# Everything that decides stage 1's result, hashed into the cache key.
+stage1_recipe() {
+    printf '%s\n' "$release" "${packages[@]}"
+    # raspi-firmware and firmware-brcm80211 are in non-free-firmware.
+    printf 'deb %s %s main non-free-firmware\n' "$mirror" "$release" "$mirror" "$release-updates"
+    [ -z "$security" ] || printf 'deb %s %s-security main non-free-firmware\n' "$security" "$release"
+    # Smaller root: no manuals, translations or docs (copyright files stay).
+    printf -- '--dpkgopt=%s\n' force-unsafe-io 'path-exclude=/usr/share/man/*' \
+        'path-exclude=/usr/share/locale/*' 'path-include=/usr/share/locale/locale.alias' \
+        'path-exclude=/usr/share/info/*' 'path-exclude=/usr/share/doc/*' \
+        'path-include=/usr/share/doc/*/copyright'
+    # zstd initramfs: built faster under emulation, unpacked faster on the Pi.
+    printf -- '--setup-hook=%s\n' \
+        'mkdir -p "$1/etc/initramfs-tools/conf.d" && echo COMPRESS=zstd >"$1/etc/initramfs-tools/conf.d/rainforest.conf"'
+}
+key=$(stage1_recipe | sha256sum | cut -c1-16)
+rootfs_tar=$image_cache/rootfs-$release-arm64-$key.tar.zst
+if [ -f "$rootfs_tar" ]; then
+    step "stage 1: cached root filesystem $rootfs_tar"
+else
+    step "stage 1: root filesystem (not cached: key $key)"
+    mkdir -p "$image_cache"
+    mapfile -t options < <(stage1_recipe | grep '^--')
+    mapfile -t sources < <(stage1_recipe | grep '^deb ')
+    include=$(IFS=,; echo "${packages[*]}")
+    mmdebstrap --variant=minbase --arch=arm64 --mode=root --include="$include" \
+        "${options[@]}" "$release" "$image_cache/incomplete.tar.zst" "${sources[@]}"
+    mv "$image_cache/incomplete.tar.zst" "$rootfs_tar"
+    # Older keys are dead weight.
+    find "$image_cache" -name "rootfs-$release-arm64-*.tar.zst" ! -name "${rootfs_tar##*/}" -delete
+fi
+
+# ---- stage 2: this image's root filesystem
+step "stage 2: install the package and the image's settings"
+work=$image_out/work
+root=$work/root
+rm -rf "$work"
+mkdir -p "$root"
+tar --zstd -xpf "$rootfs_tar" --numeric-owner --xattrs --xattrs-include='*' -C "$root"
+cp "$deb" "$root/tmp/"
+chroot "$root" dpkg -i "/tmp/${deb##*/}" >/dev/null
+rm "$root/tmp/${deb##*/}"
+cp -a image/rootfs/. "$root/"
+# The household's file lives on the boot partition only: without it the logger must show a
+# config error, not fall back to the package's example (a made-up EAGLE).
+rm -f "$root/etc/rainforest-logger/config.toml"
+install -m 0644 image/rainforest-logger.toml "$root/boot/firmware/rainforest-logger.toml"
+
+# The Pi's boot files (raspi-firmware writes config.txt and cmdline.txt from these settings,
+# now and at every kernel upgrade): the root by label, so the same image boots from an SD
+# card, a USB stick or qemu's virtio disk; serial console then screen; no CMA pool (headless,
+# and the default one makes a Pi 4 unbootable when set from a build machine).
+cat >>"$root/etc/default/raspi-firmware" <<SETTINGS
+
+# Set by rainforest-logger's image/build.sh:
+ROOTPART="LABEL=$root_label"
+CONSOLES="ttyS1,115200 tty0"
+CMA=0
+SETTINGS
+chroot "$root" /etc/initramfs/post-update.d/z50-raspi-firmware
+grep -q "root=LABEL=$root_label" "$root/boot/firmware/cmdline.txt" ||
+    die "raspi-firmware did not put root=LABEL=$root_label into cmdline.txt"
+
+gid=$(chroot "$root" getent group rainforest-logger | cut -d: -f3)
+cat >"$root/etc/fstab" <<FSTAB
+# SD image. noatime and a 60 s journal commit spare the card; the logger's database forces
+# its own writes to the card (fsync) whatever the commit interval.
+LABEL=$root_label  /               ext4   rw,noatime,commit=60  0 1
+# The boot partition holds the household's file with the Wi-Fi and S3 secrets. FAT has no
+# permissions of its own: these options make every file readable by root and the logger's
+# group only, and writable by root only.
+LABEL=$boot_label  /boot/firmware  vfat   rw,noatime,uid=0,gid=$gid,fmask=0137,dmask=0027  0 2
+tmpfs              /tmp            tmpfs  nosuid,nodev,size=64M  0 0
+FSTAB
+
+systemctl --root="$root" enable --quiet rainforest-logger-provision.service \
+    rainforest-grow-root.service systemd-networkd.service systemd-resolved.service \
+    systemd-timesyncd.service ssh.service
+# Wi-Fi starts when wlan0 appears (and only with a config, see its drop-in).
+mkdir -p "$root/etc/systemd/system/sys-subsystem-net-devices-wlan0.device.wants"
+ln -sf /lib/systemd/system/wpa_supplicant@.service \
+    "$root/etc/systemd/system/sys-subsystem-net-devices-wlan0.device.wants/wpa_supplicant@wlan0.service"
+ln -sf /run/systemd/resolve/stub-resolv.conf "$root/etc/resolv.conf"
+echo rainforest >"$root/etc/hostname"
+# Per-machine identity is made on each card's first boot, never shared: an empty machine-id
+# (systemd's first boot), no SSH host keys (made when SSH first starts).
+: >"$root/etc/machine-id"
+rm -f "$root/var/lib/dbus/machine-id" "$root"/etc/ssh/ssh_host_*
+rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/log/*.log
+
+# ---- stage 3: partitions and the disk image
+step "stage 3: assemble the disk image"
+name=rainforest-logger-$version-arm64
+root_mib=$(du -sm --exclude=./boot/firmware "$root" | awk '{ print int(($1 * 1.25 + 160) / 4) * 4 }')
+cat >"$work/genimage.cfg" <<CFG
+image boot.vfat {
+    vfat { label = "$boot_label" }
+    size = 256M
+    mountpoint = "/boot/firmware"
+}
+image root.ext4 {
+    ext4 {
+        label = "$root_label"
+        use-mke2fs = true
+    }
+    size = ${root_mib}M
+    mountpoint = "/"
+}
+image $name.img {
+    hdimage { partition-table-type = "mbr" }
+    partition boot {
+        partition-type = 0xC
+        bootable = true
+        offset = 4M
+        image = "boot.vfat"
+    }
+    partition root {
+        partition-type = 0x83
+        image = "root.ext4"
+    }
+}
+CFG
+rm -f "$image_out/$name.img" "$image_out/$name.img.xz"
+genimage --config "$work/genimage.cfg" --rootpath "$root" --tmppath "$work/genimage-tmp" \
+    --inputpath "$work" --outputpath "$work" >"$work/genimage.log" 2>&1 ||
+    { cat "$work/genimage.log"; die "genimage failed"; }
+mv "$work/$name.img" "$image_out/"
+img=$image_out/$name.img
+sfdisk -l "$img"
+
+step "xz"
+xz -T0 -6 -k -f "$img"
+ls -l "$img" "$img.xz"
+# For image/test-boot.sh: which image this checkout built.
+echo "$img" >"$image_out/latest"
+step "done: $img"

@@ -1,0 +1,33 @@
+# Shared by the image/ scripts (sourced after cross/lib.sh).
+# shellcheck shell=bash
+
+# shellcheck disable=SC2034 # read by the scripts that source this file
+release=bookworm
+# Where built images go, and the cache of the slow root-filesystem stage (kept across
+# checkouts; delete it to pick up Debian's newest security updates).
+image_out=target/image
+image_cache=${RAINFOREST_IMAGE_CACHE:-$HOME/.cache/rainforest-logger/image}
+# Partition labels: the FAT one is the drive name Windows and macOS show.
+boot_label=RAINFOREST
+root_label=RASPIROOT
+
+# Prints the first URI of this machine's apt sources for a suite (the mirror the image is
+# built from: whatever this machine's apt already reaches).
+mirror_of() {
+    local suite=$1
+    # deb822 files: one stanza (paragraph) per source.
+    awk -v RS= -v suite="$suite" '
+        $0 ~ "(^|\n)Suites:([^\n]*[ \t])?" suite "([ \t]|\n|$)" {
+            if (match($0, /URIs:[ \t]*[^ \t\n]+/)) {
+                uri = substr($0, RSTART, RLENGTH); sub(/URIs:[ \t]*/, "", uri); print uri; exit
+            }
+        }' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1
+}
+
+# Byte offset and size of partition N (1-based) of a disk image, from its MBR.
+partition_offset() {
+    sfdisk --json "$1" | python3 -c 'import json,sys; p=json.load(sys.stdin)["partitiontable"]; print(p["partitions"][int(sys.argv[1])-1]["start"]*p.get("sectorsize",512))' "$2"
+}
+partition_size() {
+    sfdisk --json "$1" | python3 -c 'import json,sys; p=json.load(sys.stdin)["partitiontable"]; print(p["partitions"][int(sys.argv[1])-1]["size"]*p.get("sectorsize",512))' "$2"
+}
