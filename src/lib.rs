@@ -6,7 +6,8 @@
 //! [`led`] (that state on the status LED) → [`daemon`] (poll loop, shutdown) and [`service`]
 //! (wiring it all to systemd). [`sim`] is the EAGLE simulator the tests and `demo` talk to;
 //! [`cli`] holds the commands of the `rainforest-logger` binary; [`clock`] and [`problems`]
-//! serve them all.
+//! serve them all. [`provision`] is apart from the data path: it writes the Pi's host name,
+//! Wi-Fi and SSH keys from the same config file.
 
 pub mod cli;
 pub mod clock;
@@ -16,6 +17,7 @@ pub mod eagle;
 pub mod health;
 pub mod led;
 pub mod problems;
+pub mod provision;
 pub mod reading;
 pub mod service;
 pub mod sim;

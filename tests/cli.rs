@@ -26,6 +26,8 @@ fn example_config_is_valid() {
     let output = logger(&["check-config", example]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert!(text(&output).contains("household   h-0001"));
+    assert!(text(&output).contains("Wi-Fi       off (Ethernet only)"));
+    assert!(text(&output).contains("SSH         0 authorized key(s)"));
     assert!(
         !text(&output).contains("0123456789abcdef"),
         "install code printed"
@@ -92,6 +94,33 @@ fn a_bad_install_code_is_not_echoed() {
     let out = text(&output);
     assert!(out.contains("eagle.install_code"), "{out}");
     assert!(!out.contains("s3cr3t"), "secret echoed:\n{out}");
+}
+
+#[test]
+fn check_config_lists_wifi_and_ssh_problems_without_the_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wifi.toml");
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/example.toml"))
+            .unwrap();
+    std::fs::write(
+        &path,
+        example
+            .replace("ssid = \"\"", "ssid = \"HomeNet\"")
+            .replace("passphrase = \"\"", "passphrase = \"Zq9!x\"")
+            .replace(
+                "authorized_keys = []",
+                "authorized_keys = [\"ssh-dss AAAA\"]",
+            ),
+    )
+    .unwrap();
+    let output = logger(&["check-config", path.to_str().unwrap()]);
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    for key in ["wifi.passphrase", "wifi.country", "ssh.authorized_keys[0]"] {
+        assert!(out.contains(&format!(": {key}: ")), "{key} missing:\n{out}");
+    }
+    assert!(!out.contains("Zq9!x"), "passphrase echoed:\n{out}");
 }
 
 #[test]

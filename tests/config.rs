@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use rainforest_logger::config::{
     load, locate, ApiKind, ClockSettings, ConfigError, EagleSettings, Endpoint, HealthyPattern,
-    HouseholdSettings, LedBackend, LedSettings, Problem, S3Settings, Secret, Settings,
+    HouseholdSettings, LedBackend, LedSettings, Problem, S3Settings, Secret, Settings, SshSettings,
     StorageSettings, SEARCH_PATHS,
 };
 
@@ -64,8 +64,30 @@ fn example_loads_with_every_default() {
             healthy: HealthyPattern::Heartbeat,
         },
         clock: ClockSettings { require_sync: true },
+        wifi: None,
+        ssh: SshSettings {
+            authorized_keys: Vec::new(),
+        },
     };
     assert_eq!(settings, expected);
+}
+
+#[test]
+fn a_file_saved_on_windows_or_macos_loads_the_same() {
+    let source = Path::new("/x.toml");
+    let unix = Settings::from_toml_str(EXAMPLE, source, &no_env).unwrap();
+    let crlf = EXAMPLE.replace('\n', "\r\n");
+    assert!(crlf.contains("\r\n[wifi]\r\n"));
+    for text in [
+        crlf.clone(),
+        format!("\u{feff}{EXAMPLE}"),
+        format!("\u{feff}{crlf}"),
+    ] {
+        assert_eq!(
+            Settings::from_toml_str(&text, source, &no_env).unwrap(),
+            unix
+        );
+    }
 }
 
 #[test]

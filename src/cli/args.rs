@@ -71,6 +71,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write hostname, Wi-Fi and SSH settings from the config into the OS (run as root at boot
+    /// by the SD image).
+    Provision {
+        /// Config file (default search order as for `run`).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Directory the OS files are written under (`etc/hostname`, …); other than `/` only
+        /// for building an image or testing.
+        #[arg(long, default_value = "/")]
+        root: PathBuf,
+    },
     /// Run the EAGLE simulator (for tests, demos and bench work; no hardware needed).
     Simulate {
         /// Address to listen on, e.g. 127.0.0.1:8080.

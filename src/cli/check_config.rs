@@ -33,5 +33,17 @@ pub fn check_config(explicit: Option<&Path>) -> Result<(), CommandError> {
         "  upload to   {target}, every {:?}",
         settings.s3.batch_period
     );
+    // What `provision` will set up at boot; the passphrase is never shown.
+    match &settings.wifi {
+        Some(wifi) => println!(
+            "  Wi-Fi       network {:?} (country {})",
+            wifi.ssid, wifi.country
+        ),
+        None => println!("  Wi-Fi       off (Ethernet only)"),
+    }
+    println!(
+        "  SSH         {} authorized key(s)",
+        settings.ssh.authorized_keys.len()
+    );
     Ok(())
 }

@@ -5,6 +5,7 @@ use thiserror::Error;
 use crate::config::ConfigError;
 use crate::daemon::DaemonError;
 use crate::eagle::EagleError;
+use crate::provision::ProvisionError;
 use crate::store::StoreError;
 use crate::upload::UploadError;
 
@@ -26,6 +27,9 @@ pub enum CommandError {
     /// An upload (or reading the bucket) failed.
     #[error(transparent)]
     Upload(#[from] UploadError),
+    /// `provision` could not write a file of the Pi's setup.
+    #[error(transparent)]
+    Provision(#[from] ProvisionError),
     /// A wrong command-line value.
     #[error("{0}")]
     Usage(String),

@@ -8,6 +8,7 @@ mod error;
 mod fleet;
 mod flush;
 mod probe;
+mod provision;
 mod run;
 mod simulate;
 mod status;
@@ -31,6 +32,7 @@ pub async fn execute(command: Command) -> Result<(), CommandError> {
         Command::Status { config } => status::status(config.as_deref()),
         Command::Flush { config } => flush::flush(config.as_deref()).await,
         Command::Fleet { config, json } => fleet::fleet(config.as_deref(), json).await,
+        Command::Provision { config, root } => provision::provision(config.as_deref(), &root),
         Command::Simulate {
             listen,
             profile,

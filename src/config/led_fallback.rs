@@ -4,6 +4,7 @@ use std::path::Path;
 
 use toml::Table;
 
+use super::raw;
 use super::reader::Section;
 use super::settings::LedSettings;
 use super::validate;
@@ -12,9 +13,10 @@ use super::validate;
 /// defaults (the Pi's `ACT` LED). Never fails: with `path = None` (no file found), a file
 /// that cannot be read, or a section with any problem, the defaults are used.
 pub fn led_settings_or_default(path: Option<&Path>) -> LedSettings {
-    let table: Option<Table> = path
-        .and_then(|path| std::fs::read_to_string(path).ok())
-        .and_then(|text| text.parse().ok());
+    let table: Option<Table> = path.and_then(|path| {
+        let text = std::fs::read_to_string(path).ok()?;
+        raw::parse(&text, path).ok()
+    });
     let from_file = table.as_ref().and_then(|table| {
         let mut problems = Vec::new();
         let section = Section::root(table).table("led", &mut problems).ok()?;
@@ -56,6 +58,12 @@ mod tests {
         );
         assert_eq!(led.backend, LedBackend::Gpio);
         assert_eq!(led.gpio_line, 4);
+    }
+
+    #[test]
+    fn a_file_saved_on_windows_is_read_too() {
+        let led = fallback("\u{feff}[led]\r\nbackend = \"gpio\"\r\n");
+        assert_eq!(led.backend, LedBackend::Gpio);
     }
 
     #[test]

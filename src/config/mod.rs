@@ -6,9 +6,11 @@
 //!
 //! ```text
 //! locate(--config, SEARCH_PATHS) → load(path, env) → Settings
+//!                                 → load_system(path) → SystemSettings   (for `provision`)
 //! ```
 
 mod address;
+mod authorized_key;
 mod environment;
 mod error;
 mod key_template;
@@ -20,8 +22,10 @@ mod reader;
 mod secret;
 mod settings;
 mod suggest;
+mod system;
 mod units;
 mod validate;
+mod wifi;
 
 pub use environment::process_env;
 pub use error::{ConfigError, Problem};
@@ -30,4 +34,5 @@ pub use load::load;
 pub use locate::{locate, SEARCH_PATHS};
 pub use secret::Secret;
 pub use settings::*;
+pub use system::{load_system, SystemSettings};
 pub use units::{parse_duration, parse_size};

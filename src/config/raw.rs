@@ -9,7 +9,12 @@ use super::error::ConfigError;
 /// Parses `text` as a TOML document. A syntax error keeps the toml crate's line, column and
 /// description but never the source text or any quoted value, since the offending line may
 /// hold a credential.
+///
+/// A leading UTF-8 byte-order mark is skipped: Windows Notepad saves one, and the file on the
+/// boot partition is edited on whatever computer the household has. (CRLF line endings need
+/// nothing: TOML allows them.)
 pub(super) fn parse(text: &str, source: &Path) -> Result<Table, ConfigError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     text.parse::<Table>().map_err(|error| {
         let description = redact_quoted(error.message());
         let message = match error.span() {
@@ -77,6 +82,22 @@ mod tests {
     fn valid_toml_parses() {
         let table = parse("[eagle]\nhost = \"x\"\n", Path::new("/x.toml")).unwrap();
         assert!(table["eagle"].is_table());
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_crlf_line_endings_are_accepted() {
+        let text = "\u{feff}[household]\r\nid = \"h-0001\"\r\n[wifi]\r\nssid = \"Home\"\r\n";
+        let table = parse(text, Path::new("/x.toml")).unwrap();
+        assert_eq!(table["household"]["id"].as_str(), Some("h-0001"));
+        assert_eq!(table["wifi"]["ssid"].as_str(), Some("Home"));
+    }
+
+    #[test]
+    fn positions_after_a_byte_order_mark_count_from_the_text() {
+        assert_eq!(
+            syntax_message("\u{feff}[eagle]\r\nhost = \"x\" y\r\n"),
+            "line 2, column 12: unexpected key or value, expected newline, `#`"
+        );
     }
 
     #[test]

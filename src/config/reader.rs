@@ -235,6 +235,48 @@ impl<'a> Section<'a> {
         }
     }
 
+    /// An array of strings, each converted by `convert`, or an empty list if absent. Problems
+    /// about one element name it `key[N]`, counted from 0. `convert` rejects with the whole
+    /// message, found value included, so it alone decides how much of the text is safe to
+    /// show. `None` once a problem is recorded.
+    pub fn strings<T>(
+        &mut self,
+        key: &Key,
+        problems: &mut Vec<Problem>,
+        mut convert: impl FnMut(&str) -> Result<T, String>,
+    ) -> Option<Vec<T>> {
+        let values = match self.take(key.name) {
+            None => return Some(Vec::new()),
+            Some(Value::Array(values)) => values,
+            Some(other) => {
+                let message = format!(
+                    "expected an array of strings, each {}, found {}",
+                    key.expected,
+                    describe(other, key.secret)
+                );
+                self.report(key.name, message, problems);
+                return None;
+            }
+        };
+        let mut converted = Vec::with_capacity(values.len());
+        for (index, value) in values.iter().enumerate() {
+            let element = format!("{}[{index}]", key.name);
+            let result = match value {
+                Value::String(text) => convert(text),
+                other => Err(format!(
+                    "expected {}, found {}",
+                    key.expected,
+                    describe(other, key.secret)
+                )),
+            };
+            match result {
+                Ok(item) => converted.push(item),
+                Err(message) => self.report(&element, message, problems),
+            }
+        }
+        (converted.len() == values.len()).then_some(converted)
+    }
+
     /// Records every key of the table that no one asked for, with a suggestion when one of
     /// the known keys is a near miss.
     pub fn finish(self, problems: &mut Vec<Problem>) {
@@ -325,6 +367,47 @@ mod tests {
                 Problem::new("s.nmae", "unknown key (did you mean `name`?)"),
                 Problem::new("s.zzz", "unknown key (known keys in [s]: name)"),
             ]
+        );
+    }
+
+    #[test]
+    fn string_lists_report_each_bad_element_by_index() {
+        let file = table("name = [\"ok\", \"bad\", 3, \"ok\"]\nother = \"x\"");
+        let mut section = Section::new("s", Some(&file));
+        let mut problems = Vec::new();
+        let check = |text: &str| match text {
+            "ok" => Ok(text.len()),
+            _ => Err("not ok".to_string()),
+        };
+        assert_eq!(section.strings(&PLAIN, &mut problems, check), None);
+        assert_eq!(
+            problems,
+            vec![
+                Problem::new("s.name[1]", "not ok"),
+                Problem::new("s.name[2]", "expected a name, found the integer 3"),
+            ]
+        );
+
+        let file = table("name = [\"ok\", \"ok\"]");
+        let mut problems = Vec::new();
+        let mut section = Section::new("s", Some(&file));
+        assert_eq!(
+            section.strings(&PLAIN, &mut problems, check),
+            Some(vec![2, 2])
+        );
+        let mut section = Section::new("s", None);
+        assert_eq!(section.strings(&PLAIN, &mut problems, check), Some(vec![]));
+        assert!(problems.is_empty(), "{problems:?}");
+
+        let file = table("name = \"ok\"");
+        let mut section = Section::new("s", Some(&file));
+        assert_eq!(section.strings(&PLAIN, &mut problems, check), None);
+        assert_eq!(
+            problems,
+            vec![Problem::new(
+                "s.name",
+                "expected an array of strings, each a name, found the string \"ok\""
+            )]
         );
     }
 

@@ -23,6 +23,11 @@ pub struct Settings {
     pub led: LedSettings,
     /// `[clock]`.
     pub clock: ClockSettings,
+    /// `[wifi]`: `None` when `wifi.ssid` is empty or absent (Ethernet only). Read by
+    /// `provision`, not by the daemon.
+    pub wifi: Option<WifiSettings>,
+    /// `[ssh]`. Read by `provision`, not by the daemon.
+    pub ssh: SshSettings,
 }
 
 /// `[household]`.
@@ -155,4 +160,36 @@ pub struct LedSettings {
 pub struct ClockSettings {
     /// Wait for NTP sync before uploading (false where the clock is trusted as it is).
     pub require_sync: bool,
+}
+
+/// `[wifi]` with a network set: what `provision` writes into wpa_supplicant's config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WifiSettings {
+    /// The network name: 1 to 32 bytes of UTF-8, no control characters.
+    pub ssid: String,
+    /// How to authenticate to it.
+    pub security: WifiSecurity,
+    /// ISO 3166 country code, two uppercase letters: the regulatory domain (which channels
+    /// and transmit powers are legal), without which the radio keeps to the few channels
+    /// allowed everywhere and may not see the home's network.
+    pub country: String,
+}
+
+/// The key of a Wi-Fi network. Both keyed forms are secrets and never printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WifiSecurity {
+    /// An open network (`wifi.passphrase = ""`).
+    Open,
+    /// A WPA passphrase: 8 to 63 printable ASCII characters.
+    Passphrase(Secret),
+    /// A WPA pre-shared key given directly: 64 hex digits, as typed.
+    Psk(Secret),
+}
+
+/// `[ssh]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshSettings {
+    /// OpenSSH public key lines (`type base64 [comment]`), trimmed, in file order; empty =
+    /// SSH stays off. Public keys, not secrets.
+    pub authorized_keys: Vec<String>,
 }

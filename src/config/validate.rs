@@ -9,12 +9,14 @@ use std::time::Duration;
 use toml::Table;
 
 use super::address::{self, ENDPOINT_EXPECTED, HOST_EXPECTED};
+use super::authorized_key;
 use super::error::{ConfigError, Problem};
 use super::key_template;
 use super::reader::{Key, Reported, Section};
 use super::secret::Secret;
 use super::settings::*;
 use super::units::{parse_duration, parse_size};
+use super::wifi::{self, COUNTRY_EXPECTED, PASSPHRASE_EXPECTED, SSID_EXPECTED};
 
 const SECOND: Duration = Duration::from_secs(1);
 const MINUTE: Duration = Duration::from_secs(60);
@@ -68,6 +70,12 @@ const GPIO_CHIP: Key = Key::plain("gpio_chip", "a path");
 const GPIO_LINE: Key = Key::plain("gpio_line", "an integer from 0 to 1023");
 const HEALTHY: Key = Key::plain("healthy", r#"one of "heartbeat", "on", "off""#);
 
+const SSID: Key = Key::plain("ssid", SSID_EXPECTED);
+const PASSPHRASE: Key = Key::secret("passphrase", PASSPHRASE_EXPECTED);
+const COUNTRY: Key = Key::plain("country", COUNTRY_EXPECTED);
+
+const AUTHORIZED_KEYS: Key = Key::plain("authorized_keys", authorized_key::EXPECTED);
+
 /// Validates the whole document. `source` goes into the settings and every problem.
 pub(super) fn validate(table: &Table, source: &Path) -> Result<Settings, ConfigError> {
     let mut problems = Vec::new();
@@ -98,6 +106,14 @@ pub(super) fn validate(table: &Table, source: &Path) -> Result<Settings, ConfigE
         .table("clock", p)
         .ok()
         .and_then(|table| clock(Section::new("clock", table), p));
+    let wifi = root
+        .table("wifi", p)
+        .ok()
+        .and_then(|table| wifi(Section::new("wifi", table), p));
+    let ssh = root
+        .table("ssh", p)
+        .ok()
+        .and_then(|table| ssh(Section::new("ssh", table), p));
     root.finish(p);
 
     let settings = (|| {
@@ -109,6 +125,8 @@ pub(super) fn validate(table: &Table, source: &Path) -> Result<Settings, ConfigE
             s3: s3?,
             led: led?,
             clock: clock?,
+            wifi: wifi?,
+            ssh: ssh?,
         })
     })();
     match settings {
@@ -120,7 +138,7 @@ pub(super) fn validate(table: &Table, source: &Path) -> Result<Settings, ConfigE
     }
 }
 
-fn household(mut s: Section, p: &mut Vec<Problem>) -> Option<HouseholdSettings> {
+pub(super) fn household(mut s: Section, p: &mut Vec<Problem>) -> Option<HouseholdSettings> {
     let id = s.required(&HOUSEHOLD_ID, p, |text| {
         let valid = (1..=64).contains(&text.chars().count())
             && text
@@ -359,6 +377,39 @@ fn clock(mut s: Section, p: &mut Vec<Problem>) -> Option<ClockSettings> {
     })
 }
 
+/// `Some(None)` for a section without a network (no Wi-Fi, Ethernet only).
+pub(super) fn wifi(mut s: Section, p: &mut Vec<Problem>) -> Option<Option<WifiSettings>> {
+    let ssid = s.optional(&SSID, None, p, wifi::ssid);
+    let security = s.optional(&PASSPHRASE, WifiSecurity::Open, p, wifi::security);
+    let country = match (&ssid, s.optional(&COUNTRY, None, p, wifi::country)) {
+        (Some(Some(_)), Some(None)) => {
+            let message = format!(
+                "required when wifi.ssid is set, because the Wi-Fi regulatory domain must be \
+                 set; expected {COUNTRY_EXPECTED}"
+            );
+            s.report(COUNTRY.name, message, p);
+            None
+        }
+        (_, country) => country,
+    };
+    s.finish(p);
+    let (ssid, security, country) = (ssid?, security?, country?);
+    // Both or neither: a network without a country was reported above.
+    Some(ssid.zip(country).map(|(ssid, country)| WifiSettings {
+        ssid,
+        security,
+        country,
+    }))
+}
+
+pub(super) fn ssh(mut s: Section, p: &mut Vec<Problem>) -> Option<SshSettings> {
+    let authorized_keys = s.strings(&AUTHORIZED_KEYS, p, authorized_key::check);
+    s.finish(p);
+    Some(SshSettings {
+        authorized_keys: authorized_keys?,
+    })
+}
+
 /// Exactly `count` ASCII hex digits, either case.
 fn hex_digits(text: &str, count: usize) -> bool {
     text.len() == count && text.bytes().all(|b| b.is_ascii_hexdigit())
@@ -384,6 +435,9 @@ fn optional_secret(text: &str) -> Result<Option<Secret>, &'static str> {
 mod tests {
     use super::*;
     use toml::Value;
+
+    /// A real public key (ssh-keygen; the private half was discarded).
+    const ED25519: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKXN9hkJZwXriTDMX8ua3rxHW4nEeeyHiuyeiSV7TcJ1 staff@laptop";
 
     const BASE: &str = r#"
         [household]
@@ -430,6 +484,8 @@ mod tests {
         assert_eq!(settings.led.backend, LedBackend::Sysfs);
         assert_eq!(settings.led.gpio_line, 17);
         assert!(settings.clock.require_sync);
+        assert_eq!(settings.wifi, None);
+        assert!(settings.ssh.authorized_keys.is_empty());
     }
 
     #[test]
@@ -548,6 +604,19 @@ mod tests {
                 s.led.healthy == HealthyPattern::Off
             }),
             ("clock", "require_sync", "false", |s| !s.clock.require_sync),
+            ("wifi", "ssid", "\"\"", |s| s.wifi.is_none()),
+            // Without a network, a country or passphrase is harmless.
+            ("wifi", "country", "\"us\"", |s| s.wifi.is_none()),
+            ("wifi", "passphrase", "\"12345678\"", |s| s.wifi.is_none()),
+            ("ssh", "authorized_keys", "[]", |s| {
+                s.ssh.authorized_keys.is_empty()
+            }),
+            (
+                "ssh",
+                "authorized_keys",
+                &format!("[\"{ED25519}\", \" {ED25519} \"]"),
+                |s| s.ssh.authorized_keys == [ED25519, ED25519],
+            ),
         ];
         for (section, key, value, check) in cases {
             match with(section, key, value) {
@@ -563,6 +632,7 @@ mod tests {
     fn rules_reject() {
         let long_id = format!("\"{}\"", "a".repeat(65));
         let long_bucket = format!("\"{}\"", "b".repeat(64));
+        let long_ssid = format!("\"{}\"", "s".repeat(33));
         let cases: &[(&str, &str, &str, &str)] = &[
             ("household", "id", "\"\"", r#"found """#),
             ("household", "id", &long_id, "1 to 64"),
@@ -616,6 +686,16 @@ mod tests {
             ("led", "active_low", "1", "expected true or false"),
             ("led", "healthy", "\"blink\"", r#"found "blink""#),
             ("clock", "require_sync", "\"false\"", "expected true or false"),
+            ("wifi", "ssid", &long_ssid, "at most 32 bytes"),
+            ("wifi", "ssid", "\"Home\\tNet\"", "without control characters"),
+            ("wifi", "ssid", "5", "found the integer 5"),
+            ("wifi", "passphrase", "\"short\"", "exactly 64 hex digits, or \"\" for an open network, found 5 characters"),
+            ("wifi", "passphrase", "12345678", "found an integer"),
+            ("wifi", "country", "\"USA\"", r#"expected a two-letter ISO 3166 country code such as "US" or "GB", found "USA""#),
+            ("wifi", "country", "\"uk\"", "\"GB\" for the United Kingdom"),
+            ("wifi", "password", "\"12345678\"", "unknown key (known keys in [wifi]: ssid, passphrase, country)"),
+            ("ssh", "authorized_keys", &format!("\"{ED25519}\""), "expected an array of strings, each an OpenSSH public key line"),
+            ("ssh", "authorized_key", "[]", "unknown key (did you mean `authorized_keys`?)"),
         ];
         for (section, key, value, message) in cases {
             let problems =
@@ -759,6 +839,112 @@ mod tests {
         assert_eq!(
             settings.storage.path,
             Path::new("/var/lib/rainforest-logger/readings.db")
+        );
+    }
+
+    /// The base config with this `[wifi]` section.
+    fn with_wifi(section: &str) -> Result<Settings, Vec<Problem>> {
+        run(&format!("{BASE}\n[wifi]\n{section}").parse().unwrap())
+    }
+
+    #[test]
+    fn wifi_networks() {
+        let psk = "0123456789abcdef".repeat(4);
+        let cases = [
+            (
+                "passphrase = \"correct horse\"",
+                WifiSecurity::Passphrase(Secret::new("correct horse")),
+            ),
+            ("passphrase = \"\"", WifiSecurity::Open),
+            ("", WifiSecurity::Open),
+            (
+                &*format!("passphrase = \"{psk}\""),
+                WifiSecurity::Psk(Secret::new(psk.clone())),
+            ),
+        ];
+        for (passphrase, security) in cases {
+            let section = format!("ssid = \"Café 5G\"\ncountry = \"gb\"\n{passphrase}");
+            let wifi = with_wifi(&section).unwrap().wifi;
+            assert_eq!(
+                wifi,
+                Some(WifiSettings {
+                    ssid: "Café 5G".into(),
+                    security,
+                    country: "GB".into(),
+                }),
+                "{passphrase}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_network_needs_a_country() {
+        for country in ["", "country = \"\""] {
+            let problems = with_wifi(&format!("ssid = \"HomeNet\"\n{country}")).unwrap_err();
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert_eq!(problems[0].key, "wifi.country");
+            assert_eq!(
+                problems[0].message,
+                "required when wifi.ssid is set, because the Wi-Fi regulatory domain must be \
+                 set; expected a two-letter ISO 3166 country code such as \"US\" or \"GB\""
+            );
+        }
+        // Every problem at once: the passphrase's too.
+        let problems = with_wifi("ssid = \"HomeNet\"\npassphrase = \"1234\"").unwrap_err();
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["wifi.passphrase", "wifi.country"]);
+    }
+
+    #[test]
+    fn a_passphrase_is_never_shown() {
+        let wrong = [
+            "Sh0rt!",
+            "pässwörd-with-umlauts",
+            "tab\there-and-more",
+            &"NotHexButSixtyFourCharactersLong".repeat(2),
+            &"x".repeat(70),
+        ];
+        for passphrase in wrong {
+            let section = format!(
+                "ssid = \"HomeNet\"\ncountry = \"GB\"\npassphrase = {}",
+                toml::Value::String(passphrase.to_string())
+            );
+            let problems = with_wifi(&section).unwrap_err();
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert_eq!(problems[0].key, "wifi.passphrase");
+            let shown = format!("{problems:?} {}", problems[0]);
+            assert!(!shown.contains(passphrase), "{shown}");
+        }
+        // Nor under a misspelt key, nor in the Debug output of valid settings.
+        let problems = with_wifi("passphrse = \"Sup3rSecretPass\"").unwrap_err();
+        assert!(!format!("{problems:?}").contains("Sup3rSecretPass"));
+        let settings =
+            with_wifi("ssid = \"HomeNet\"\ncountry = \"GB\"\npassphrase = \"Sup3rSecretPass\"")
+                .unwrap();
+        assert!(!format!("{settings:?}").contains("Sup3rSecretPass"));
+        let psk = "0123456789abcdef".repeat(4);
+        let settings = with_wifi(&format!(
+            "ssid = \"HomeNet\"\ncountry = \"GB\"\npassphrase = \"{psk}\""
+        ))
+        .unwrap();
+        assert!(!format!("{settings:?}").contains(&psk));
+    }
+
+    #[test]
+    fn each_bad_authorized_key_is_named_by_its_index() {
+        let text = format!(
+            "{BASE}\n[ssh]\nauthorized_keys = [\"{ED25519}\", \"ssh-dss AAAAB3NzaC1kc3M=\", 7]\n"
+        );
+        let problems = run(&text.parse().unwrap()).unwrap_err();
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["ssh.authorized_keys[1]", "ssh.authorized_keys[2]"]);
+        assert!(
+            problems[0].message.contains("found \"ssh-dss\""),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].message.ends_with("found the integer 7"),
+            "{problems:?}"
         );
     }
 }

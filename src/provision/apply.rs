@@ -1,0 +1,86 @@
+//! Each part of the config applied to its files under a root directory, independently of the
+//! others.
+
+use std::path::Path;
+
+use super::authorized_keys::authorized_keys_file;
+use super::error::ProvisionError;
+use super::file;
+use super::hostname::{host_name, hostname_file, hosts_file};
+use super::report::{Applied, Outcome, Report};
+use super::wpa::wpa_supplicant_conf;
+use crate::config::{HouseholdSettings, Problem, SshSettings, SystemSettings, WifiSettings};
+
+const HOSTNAME: &str = "etc/hostname";
+const HOSTS: &str = "etc/hosts";
+const WPA_SUPPLICANT: &str = "etc/wpa_supplicant/wpa_supplicant-wlan0.conf";
+const SSH_DIR: &str = "root/.ssh";
+const AUTHORIZED_KEYS: &str = "root/.ssh/authorized_keys";
+
+/// Writes what `system` says into the files under `root` (`/` on the Pi), part by part: a
+/// part with problems, or one whose files cannot be written, does not stop the others.
+pub fn apply(system: &SystemSettings, root: &Path) -> Report {
+    Report {
+        hostname: part(&system.household, |household| hostname(household, root)),
+        wifi: part(&system.wifi, |wifi| self::wifi(wifi.as_ref(), root)),
+        ssh: part(&system.ssh, |ssh| self::ssh(ssh, root)),
+    }
+}
+
+fn part<T>(
+    settings: &Result<T, Vec<Problem>>,
+    apply: impl FnOnce(&T) -> Result<Applied, ProvisionError>,
+) -> Outcome {
+    match settings.as_ref().map(apply) {
+        Err(_) => Outcome::Invalid,
+        Ok(Ok(applied)) => Outcome::Applied(applied),
+        Ok(Err(error)) => Outcome::Failed(error),
+    }
+}
+
+fn hostname(household: &HouseholdSettings, root: &Path) -> Result<Applied, ProvisionError> {
+    let name = host_name(&household.id);
+    let hostname = file::ensure(&root.join(HOSTNAME), hostname_file(&name).as_bytes(), 0o644)?;
+    let hosts = file::ensure(&root.join(HOSTS), hosts_file(&name).as_bytes(), 0o644)?;
+    Ok(Applied {
+        summary: name,
+        changed: hostname || hosts,
+    })
+}
+
+fn wifi(wifi: Option<&WifiSettings>, root: &Path) -> Result<Applied, ProvisionError> {
+    let path = root.join(WPA_SUPPLICANT);
+    match wifi {
+        Some(wifi) => {
+            let conf = wpa_supplicant_conf(wifi);
+            Ok(Applied {
+                summary: format!("network {:?} (country {})", wifi.ssid, wifi.country),
+                changed: file::ensure(&path, conf.as_bytes(), 0o600)?,
+            })
+        }
+        None => {
+            let removed = file::remove(&path)?;
+            let state = if removed { "removed" } else { "off" };
+            Ok(Applied {
+                summary: format!("{state} (no [wifi] ssid)"),
+                changed: removed,
+            })
+        }
+    }
+}
+
+fn ssh(ssh: &SshSettings, root: &Path) -> Result<Applied, ProvisionError> {
+    let path = root.join(AUTHORIZED_KEYS);
+    let (summary, changed) = match ssh.authorized_keys.len() {
+        // The image's ssh.service runs only if this file exists: no keys, no SSH.
+        0 => ("off (no authorized keys)".to_string(), file::remove(&path)?),
+        count => {
+            let dir = file::ensure_dir(&root.join(SSH_DIR), 0o700)?;
+            let keys = authorized_keys_file(&ssh.authorized_keys);
+            let written = file::ensure(&path, keys.as_bytes(), 0o600)?;
+            let plural = if count == 1 { "" } else { "s" };
+            (format!("{count} authorized key{plural}"), dir || written)
+        }
+    };
+    Ok(Applied { summary, changed })
+}
