@@ -53,7 +53,8 @@ check() { # check DESCRIPTION COMMAND...: one line per assertion, counting failu
     fi
 }
 # The value of a "TEST-REPORT <name> <value>" line of the console log.
-report() { sed -n "s/^TEST-REPORT $1 //p" "$dir/console.log" | tr -d '\r' | tail -n1; }
+# (The console prefixes each journal line with the time and the unit.)
+report() { sed -n "s/.*TEST-REPORT $1 //p" "$dir/console.log" | tr -d '\r' | tail -n1; }
 contains() { [[ $1 == *"$2"* ]]; }
 flickers() { [[ $1 == *0* && $1 == *1* ]]; }
 absent_from_console() { ! grep -qF -- "$1" "$dir/console.log"; }
@@ -96,7 +97,7 @@ write $dir/expect /etc/rainforest-test-expect
 symlink /etc/systemd/system/multi-user.target.wants/rainforest-test-eagle.service /etc/systemd/system/rainforest-test-eagle.service
 symlink /etc/systemd/system/multi-user.target.wants/rainforest-test-report.service /etc/systemd/system/rainforest-test-report.service
 EOF
-    [ "$(guest_mode /usr/local/sbin/rainforest-test-report)" = 100755 ] ||
+    [ "$(guest_mode /usr/local/sbin/rainforest-test-report)" = 0755 ] ||
         die "could not add the test units to $dir/disk.img"
 
     # The image's own kernel command line, with the Pi's serial console swapped for virt's
@@ -128,8 +129,8 @@ EOF
         </dev/null >"$dir/console.log" 2>&1 || true
     boot_seconds=$((SECONDS - started))
     echo "   guest ran ${boot_seconds}s; console: $dir/console.log"
-    grep '^TEST-REPORT' "$dir/console.log" | tr -d '\r' | sed 's/^/   /'
-    if ! grep -q '^TEST-REPORT done' "$dir/console.log"; then
+    sed -n 's/.*TEST-REPORT /   /p' "$dir/console.log" | tr -d '\r'
+    if ! grep -q 'TEST-REPORT done' "$dir/console.log"; then
         tail -n 60 "$dir/console.log"
         die "the $name boot did not finish its report"
     fi
@@ -182,7 +183,7 @@ wpa=$(guest_file /etc/wpa_supplicant/wpa_supplicant-wlan0.conf)
 ssid_hex=$(printf '%s' "CI test network" | od -An -tx1 | tr -d ' \n')
 check "Wi-Fi configured for the SSID (hex)" contains "$wpa" "ssid=$ssid_hex"
 check "Wi-Fi country set" contains "$wpa" "country=GB"
-check "the Wi-Fi file is mode 0600" test "$(guest_mode /etc/wpa_supplicant/wpa_supplicant-wlan0.conf)" = 100600
+check "the Wi-Fi file is mode 0600" test "$(guest_mode /etc/wpa_supplicant/wpa_supplicant-wlan0.conf)" = 0600
 check "the staff key is authorized" contains "$(guest_file /root/.ssh/authorized_keys)" "ci-boot-test@"
 check "SSH host keys were made on this card" contains "$(guest_file /etc/ssh/ssh_host_ed25519_key.pub)" "ssh-ed25519"
 check "the card got its own machine id" test -n "$(guest_file /etc/machine-id)"
