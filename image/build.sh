@@ -51,6 +51,13 @@ stage1_recipe() {
     # zstd initramfs: built faster under emulation, unpacked faster on the Pi.
     printf -- '--setup-hook=%s\n' \
         'mkdir -p "$1/etc/initramfs-tools/conf.d" && echo COMPRESS=zstd >"$1/etc/initramfs-tools/conf.d/rainforest.conf"'
+    # The initramfs takes minutes under emulation, and the kernel, udev, zstd and the
+    # firmware packages would each rebuild it: a stub stands in for update-initramfs while
+    # packages are installed, and it is built once at the end.
+    printf -- '--essential-hook=%s\n' \
+        'chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs && printf "#!/bin/sh\nexit 0\n" >"$1/usr/sbin/update-initramfs" && chmod 755 "$1/usr/sbin/update-initramfs"'
+    printf -- '--customize-hook=%s\n' \
+        'rm "$1/usr/sbin/update-initramfs" && chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs && chroot "$1" update-initramfs -c -k all'
 }
 key=$(stage1_recipe | sha256sum | cut -c1-16)
 rootfs_tar=$image_cache/rootfs-$release-arm64-$key.tar.zst
@@ -128,7 +135,8 @@ ln -sf /lib/systemd/system/wpa_supplicant@.service \
 ln -sf /run/systemd/resolve/stub-resolv.conf "$root/etc/resolv.conf"
 echo rainforest >"$root/etc/hostname"
 # Per-machine identity is made on each card's first boot, never shared: an empty machine-id
-# (systemd's first boot), no SSH host keys (made when SSH first starts).
+# (systemd writes a new one at boot, without the first-boot wizard), no SSH host keys (made
+# when SSH first starts).
 : >"$root/etc/machine-id"
 rm -f "$root/var/lib/dbus/machine-id" "$root"/etc/ssh/ssh_host_*
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/log/*.log
@@ -139,7 +147,11 @@ name=rainforest-logger-${version%-*}-arm64
 root_mib=$(du -sm --exclude=./boot/firmware "$root" | awk '{ print int(($1 * 1.25 + 160) / 4) * 4 }')
 cat >"$work/genimage.cfg" <<CFG
 image boot.vfat {
-    vfat { label = "$boot_label" }
+    vfat {
+        label = "$boot_label"
+        # FAT32, as the partition type (0x0C) says.
+        extraargs = "-F 32"
+    }
     size = 256M
     mountpoint = "/boot/firmware"
 }
