@@ -17,10 +17,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use rainforest_logger::clock::Clock;
-use rainforest_logger::config::{Endpoint, S3Settings, Secret};
 use rainforest_logger::reading::{ClockStamp, Reading};
 use rainforest_logger::store::{SharedStore, Store};
-use rainforest_logger::upload::{KeyTemplate, S3Sink, UploadPolicy, Uploader, CHECK_EVERY, SETTLE};
+use rainforest_logger::upload::{S3Sink, Uploader};
 use rust_decimal::Decimal;
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -89,29 +88,8 @@ async fn main() {
     drop(batch);
     let db_bytes = store.used_bytes().unwrap();
 
-    let settings = S3Settings {
-        bucket: s3::BUCKET.into(),
-        region: "us-east-1".into(),
-        endpoint: Endpoint::Custom(server.endpoint()),
-        path_style: true,
-        prefix: String::new(),
-        access_key_id: Some(Secret::new(s3::ACCESS_KEY)),
-        secret_access_key: Some(Secret::new(s3::SECRET_KEY)),
-        batch_period: HOUR,
-        key_template: None,
-        fleet_spread: Duration::ZERO,
-    };
-    let policy = UploadPolicy {
-        household: "h-bench".into(),
-        keys: KeyTemplate::new(None, "", "h-bench"),
-        batch_period: HOUR,
-        fleet_delay: Duration::ZERO,
-        require_sync: true,
-        retention: Duration::from_secs(30 * 86_400),
-        max_size: 1 << 30,
-        settle: SETTLE,
-        check_every: CHECK_EVERY,
-    };
+    let settings = server.settings(HOUR);
+    let policy = s3::policy("h-bench", "", HOUR);
     let now = start + chrono::Duration::seconds(6 * readings) + chrono::Duration::hours(1);
     let store = SharedStore::new(store);
     let mut uploader = Uploader::new(

@@ -1,13 +1,13 @@
 //! SIGKILL mid-run: no committed reading is lost, no seq is ever reused.
 
+mod common;
+
 use std::collections::HashSet;
-use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rainforest_logger::reading::StoredReading;
-use rainforest_logger::sim::{self, SimConfig};
 use rainforest_logger::store::Store;
 
 fn start_daemon(config: &Path) -> Child {
@@ -48,15 +48,7 @@ async fn wait_for_rows(db: &Path, at_least: usize) -> Vec<StoredReading> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_loses_no_committed_reading_and_never_reuses_a_seq() {
-    let simulator = sim::start(
-        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        SimConfig {
-            meter_update: Some(Duration::from_millis(500)),
-            ..SimConfig::default()
-        },
-    )
-    .await
-    .unwrap();
+    let simulator = common::start_simulator(Duration::from_millis(500)).await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("readings.db");
     let config = dir.path().join("config.toml");

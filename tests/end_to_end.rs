@@ -4,48 +4,26 @@
 mod common;
 
 use std::collections::HashMap;
-use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use common::clock::ScaledClock;
-use common::s3::{S3Server, ACCESS_KEY, BUCKET, SECRET_KEY};
+use common::s3::{self, S3Server, ACCESS_KEY, BUCKET, SECRET_KEY};
 use common::FakeClock;
 use rainforest_logger::clock::Clock;
-use rainforest_logger::config::{Endpoint, S3Settings, Secret};
 use rainforest_logger::daemon::{shutdown_channel, Daemon};
 use rainforest_logger::eagle::Eagle;
-use rainforest_logger::sim::{self, SimConfig};
 use rainforest_logger::store::{SharedStore, Store};
-use rainforest_logger::upload::{KeyTemplate, S3Sink, UploadPolicy, Uploader};
+use rainforest_logger::upload::{S3Sink, UploadPolicy, Uploader};
 
-fn s3_settings(endpoint: &str, period: Duration) -> S3Settings {
-    S3Settings {
-        bucket: BUCKET.into(),
-        region: "us-east-1".into(),
-        endpoint: Endpoint::Custom(endpoint.into()),
-        path_style: true,
-        prefix: String::new(),
-        access_key_id: Some(Secret::new(ACCESS_KEY)),
-        secret_access_key: Some(Secret::new(SECRET_KEY)),
-        batch_period: period,
-        key_template: None,
-        fleet_spread: Duration::ZERO,
-    }
-}
-
+/// The shared test policy for `period`, settling 1 s and checking every 300 ms of real time,
+/// so that periods go out promptly on the scaled clock.
 fn policy(household: &str, period: Duration) -> UploadPolicy {
     UploadPolicy {
-        household: household.into(),
-        keys: KeyTemplate::new(None, "", household),
-        batch_period: period,
-        fleet_delay: Duration::ZERO,
-        require_sync: true,
-        retention: Duration::from_secs(30 * 86_400),
-        max_size: 1 << 30,
         settle: Duration::from_secs(1),
         check_every: Duration::from_millis(300),
+        ..s3::policy(household, "", period)
     }
 }
 
@@ -53,15 +31,7 @@ fn policy(household: &str, period: Duration) -> UploadPolicy {
 async fn readings_flow_from_the_eagle_to_s3() {
     let dir = tempfile::tempdir().unwrap();
     let server = S3Server::start(&dir.path().join("s3")).await;
-    let simulator = sim::start(
-        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        SimConfig {
-            meter_update: Some(Duration::from_millis(500)),
-            ..SimConfig::default()
-        },
-    )
-    .await
-    .unwrap();
+    let simulator = common::start_simulator(Duration::from_millis(500)).await;
     // Wall time runs 60 times faster than real time: a one-minute period completes every
     // real second.
     let clock: Arc<dyn Clock> = ScaledClock::new(
@@ -84,7 +54,7 @@ async fn readings_flow_from_the_eagle_to_s3() {
     )
     .unwrap();
     let store = SharedStore::new(Store::open(&db).unwrap());
-    let sink = S3Sink::new(&s3_settings(&server.endpoint(), minute)).unwrap();
+    let sink = S3Sink::new(&server.settings(minute)).unwrap();
     let uploader = Uploader::new(sink, store.clone(), clock, policy("h-e2e", minute));
     let (trigger, shutdown) = shutdown_channel();
     let uploading = tokio::spawn(uploader.run(shutdown.clone().wait()));
@@ -155,7 +125,7 @@ async fn fleet_lists_households_and_flags_a_stale_one() {
         let store =
             SharedStore::new(Store::open(&dir.path().join(format!("{household}.db"))).unwrap());
         let clock = FakeClock::new(written, true);
-        let sink = S3Sink::new(&s3_settings(&server.endpoint(), hour)).unwrap();
+        let sink = S3Sink::new(&server.settings(hour)).unwrap();
         let report = Uploader::new(sink, store, clock, policy(household, hour))
             .cycle(false)
             .await;

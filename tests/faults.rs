@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
@@ -22,7 +21,7 @@ use common::s3::{S3Server, BUCKET};
 use common::FakeClock;
 use rainforest_logger::clock::Clock;
 use rainforest_logger::reading::{ClockStamp, Reading};
-use rainforest_logger::sim::{self, Fault, Profile, ServedReading, SimConfig};
+use rainforest_logger::sim::{Fault, Profile, ServedReading};
 use rainforest_logger::store::{SharedStore, Store};
 use rainforest_logger::upload::{S3Sink, UploadError, Uploader, DROPPED_EVENT};
 use rust_decimal::Decimal;
@@ -410,15 +409,7 @@ async fn writes_refused_past_the_file_size_limit_lose_nothing() {
 /// memory; space comes back and they are written; the database is intact and nothing was
 /// dropped.
 async fn storage_fills_up_then_frees(dir: &std::path::Path, card: &Card) {
-    let sim = sim::start(
-        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        SimConfig {
-            meter_update: Some(Duration::from_secs(1)),
-            ..SimConfig::default()
-        },
-    )
-    .await
-    .unwrap();
+    let sim = common::start_simulator(Duration::from_secs(1)).await;
     let db = card.db();
     let bucket = dir.join("bucket");
     let config = dir.join("config.toml");

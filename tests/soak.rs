@@ -11,14 +11,12 @@
 
 mod common;
 
-use std::net::{Ipv4Addr, SocketAddr};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::binary::{integrity, write_config, Logger, Target};
 use common::rig::Finished;
 use common::s3::{S3Server, BUCKET};
-use rainforest_logger::sim::{self, SimConfig};
 use rainforest_logger::store::Store;
 
 /// The longest a logger lives before its kill: long enough for a poll, a commit and an upload
@@ -45,15 +43,7 @@ async fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
 
     // The EAGLE's meter updates every 2 s, the logger polls every second: as on a real
     // EAGLE (4–8 s), a reading whose reply died with the logger is usually served again.
-    let simulator = sim::start(
-        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        SimConfig {
-            meter_update: Some(Duration::from_secs(2)),
-            ..SimConfig::default()
-        },
-    )
-    .await
-    .unwrap();
+    let simulator = common::start_simulator(Duration::from_secs(2)).await;
     let dir = tempfile::tempdir().unwrap();
     let server = S3Server::start_slow(&dir.path().join("s3"), S3_LATENCY).await;
     let db = dir.path().join("readings.db");

@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::HashMap;
 use std::fs;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,7 +21,6 @@ use rainforest_logger::eagle::{EagleError, MeterSample};
 use rainforest_logger::health::{HealthThresholds, LedState};
 use rainforest_logger::led::Led;
 use rainforest_logger::service::{supervise, Indicator, Notifier, ServiceTiming};
-use rainforest_logger::sim::{self, SimConfig, SimHandle};
 use rainforest_logger::store::Store;
 use rust_decimal::Decimal;
 use tokio::net::UnixDatagram;
@@ -249,21 +248,9 @@ impl Drop for Service {
     }
 }
 
-async fn start_sim() -> SimHandle {
-    sim::start(
-        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        SimConfig {
-            meter_update: Some(Duration::from_millis(500)),
-            ..SimConfig::default()
-        },
-    )
-    .await
-    .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_notifies_systemd_and_stops_cleanly_on_sigterm() {
-    let sim = start_sim().await;
+    let sim = common::start_simulator(Duration::from_millis(500)).await;
     let dir = tempfile::tempdir().unwrap();
     let led = fake_act_led(dir.path());
     let db = dir.path().join("readings.db");
@@ -302,7 +289,7 @@ async fn run_notifies_systemd_and_stops_cleanly_on_sigterm() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_config_shows_config_error_until_the_file_is_fixed() {
-    let sim = start_sim().await;
+    let sim = common::start_simulator(Duration::from_millis(500)).await;
     let dir = tempfile::tempdir().unwrap();
     let led = fake_act_led(dir.path());
     let db = dir.path().join("readings.db");

@@ -10,15 +10,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use common::s3::{S3Server, ACCESS_KEY, BUCKET, SECRET_KEY};
+use common::s3::{self, S3Server, ACCESS_KEY, BUCKET, SECRET_KEY};
 use common::FakeClock;
 use rainforest_logger::clock::Clock;
 use rainforest_logger::config::{Endpoint, S3Settings, Secret};
 use rainforest_logger::reading::{ClockStamp, Reading};
 use rainforest_logger::store::{SharedStore, Store};
 use rainforest_logger::upload::{
-    DirSink, KeyTemplate, ObjectSink, S3Sink, UploadError, UploadPolicy, Uploader, CHECK_EVERY,
-    DROPPED_EVENT, SETTLE,
+    DirSink, ObjectSink, S3Sink, UploadError, UploadPolicy, Uploader, DROPPED_EVENT,
 };
 use rust_decimal::Decimal;
 
@@ -43,18 +42,9 @@ fn s3_settings(endpoint: &str, secret: &str) -> S3Settings {
     }
 }
 
+/// The policy matching `s3_settings`: keys under `study/`, hourly periods.
 fn policy(household: &str) -> UploadPolicy {
-    UploadPolicy {
-        household: household.into(),
-        keys: KeyTemplate::new(None, "study/", household),
-        batch_period: HOUR,
-        fleet_delay: Duration::ZERO,
-        require_sync: true,
-        retention: Duration::from_secs(30 * 86_400),
-        max_size: 1 << 30,
-        settle: SETTLE,
-        check_every: CHECK_EVERY,
-    }
+    s3::policy(household, "study/", HOUR)
 }
 
 fn reading(time: DateTime<Utc>, demand: &str, synced: bool, monotonic_ms: u64) -> Reading {

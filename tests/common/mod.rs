@@ -8,6 +8,7 @@ pub mod reconcile;
 pub mod rig;
 pub mod s3;
 
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use chrono::{DateTime, Utc};
 use rainforest_logger::clock::Clock;
 use rainforest_logger::config::{ApiKind, EagleSettings, Secret};
 use rainforest_logger::reading::ClockStamp;
+use rainforest_logger::sim::{self, SimConfig, SimHandle};
 
 /// A clock that is always synchronized and reads the real time.
 pub struct TestClock;
@@ -52,6 +54,21 @@ pub fn eagle_settings(base_url: &str, timeout: Duration) -> EagleSettings {
         poll_interval: Duration::from_secs(1),
         timeout,
     }
+}
+
+/// Starts the simulator on a free loopback port with the default profile and a meter that
+/// updates every `meter_update`: tests set it near their poll interval, so that most polls
+/// see a new reading instead of waiting out the EAGLE's real 4–8 s.
+pub async fn start_simulator(meter_update: Duration) -> SimHandle {
+    sim::start(
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        SimConfig {
+            meter_update: Some(meter_update),
+            ..SimConfig::default()
+        },
+    )
+    .await
+    .unwrap()
 }
 
 /// A clock the test sets: wall time, sync state, and boot-relative time move only when told.

@@ -16,7 +16,7 @@ use rainforest_logger::eagle::Eagle;
 use rainforest_logger::reading::StoredReading;
 use rainforest_logger::sim::{self, Profile, ServedReading, SimConfig, SimHandle};
 use rainforest_logger::store::{SharedStore, StatusReport, Store};
-use rainforest_logger::upload::{DirSink, KeyTemplate, UploadEvent, UploadPolicy, Uploader};
+use rainforest_logger::upload::{DirSink, UploadEvent, UploadPolicy, Uploader};
 use tokio::task::JoinHandle;
 
 use super::clock::ScaledClock;
@@ -253,19 +253,13 @@ impl Finished {
     }
 }
 
-/// The upload policy of every rig: one-minute periods, no fleet delay, uploads only on a
-/// synchronized clock, and a check every 100 ms of real time.
+/// The upload policy of every rig: one-minute periods, settling 1 s and checking every 100 ms
+/// of real time, so that periods go out promptly on the rig's fast clock.
 pub fn policy() -> UploadPolicy {
     UploadPolicy {
-        household: HOUSEHOLD.into(),
-        keys: KeyTemplate::new(None, "", HOUSEHOLD),
-        batch_period: PERIOD,
-        fleet_delay: Duration::ZERO,
-        require_sync: true,
-        retention: Duration::from_secs(30 * 86_400),
-        max_size: 1 << 30,
         settle: Duration::from_secs(1),
         check_every: Duration::from_millis(100),
+        ..super::s3::policy(HOUSEHOLD, "", PERIOD)
     }
 }
 

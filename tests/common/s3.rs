@@ -12,6 +12,7 @@ use hyper::service::{service_fn, Service};
 
 use hyper_util::rt::TokioIo;
 use rainforest_logger::config::{Endpoint, S3Settings, Secret};
+use rainforest_logger::upload::{KeyTemplate, UploadPolicy, CHECK_EVERY, SETTLE};
 use s3s::auth::SimpleAuth;
 use s3s::service::S3ServiceBuilder;
 use tokio::net::TcpListener;
@@ -144,6 +145,24 @@ impl S3Server {
             key_template: None,
             fleet_spread: Duration::ZERO,
         }
+    }
+}
+
+/// The upload policy of a test logger for `household`, keys under `prefix`: no fleet delay
+/// (a test has one household, nothing to spread), uploads only on a synchronized clock,
+/// 30-day retention, a 1 GiB buffer, and the engine's own settle and check intervals. Tests
+/// on a faster clock shorten those with struct-update syntax.
+pub fn policy(household: &str, prefix: &str, batch_period: Duration) -> UploadPolicy {
+    UploadPolicy {
+        household: household.into(),
+        keys: KeyTemplate::new(None, prefix, household),
+        batch_period,
+        fleet_delay: Duration::ZERO,
+        require_sync: true,
+        retention: Duration::from_secs(30 * 86_400),
+        max_size: 1 << 30,
+        settle: SETTLE,
+        check_every: CHECK_EVERY,
     }
 }
 
