@@ -37,7 +37,9 @@ security=$(mirror_of "$release-security")
 [ -n "$mirror" ] || die "no apt sources file on this machine names $release"
 mapfile -t packages < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' image/packages.txt)
 
-# Everything that decides stage 1's result, hashed into the cache key.
+# Everything that decides stage 1's result, hashed into the cache key. (The hooks are shell
+# for mmdebstrap, which passes the root as $1: single quotes on purpose.)
+# shellcheck disable=SC2016
 stage1_recipe() {
     printf '%s\n' "$release" "${packages[@]}"
     # raspi-firmware and firmware-brcm80211 are in non-free-firmware.
@@ -79,6 +81,7 @@ fi
 # Runs a command inside the image's root (through qemu-user), with /proc mounted in a mount
 # namespace of its own, so nothing stays mounted whatever happens.
 in_root() {
+    # shellcheck disable=SC2016 # $0 and $@ belong to the inner shell
     unshare --mount --fork sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$root" "$@"
 }
 
