@@ -143,6 +143,9 @@ echo rainforest >"$root/etc/hostname"
 : >"$root/etc/machine-id"
 rm -f "$root/var/lib/dbus/machine-id" "$root"/etc/ssh/ssh_host_*
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/log/*.log
+# No password anywhere: every account locked ('*' or '!'); staff log in with SSH keys only.
+with_password=$(awk -F: '$2 !~ /^[*!]/ { print $1 }' "$root/etc/shadow")
+[ -z "$with_password" ] || die "accounts with a password in the image: $with_password"
 
 # ---- stage 3: partitions and the disk image
 step "stage 3: assemble the disk image"
