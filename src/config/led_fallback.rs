@@ -19,8 +19,7 @@ pub fn led_settings_or_default(path: Option<&Path>) -> LedSettings {
     });
     let from_file = table.as_ref().and_then(|table| {
         let mut problems = Vec::new();
-        let section = Section::root(table).table("led", &mut problems).ok()?;
-        let led = validate::led(Section::new("led", section), &mut problems)?;
+        let led = Section::root(table).section("led", &mut problems, validate::led)?;
         problems.is_empty().then_some(led)
     });
     from_file.unwrap_or_else(|| {

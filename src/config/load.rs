@@ -12,11 +12,15 @@ use super::validate;
 /// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION` override the file).
 /// Pass [`crate::config::process_env`] for the real environment.
 pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    Settings::from_toml_str(&read(path)?, path, env)
+}
+
+/// The text of the config file at `path`, or [`ConfigError::Read`] naming it.
+pub(super) fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
-    })?;
-    Settings::from_toml_str(&text, path, env)
+    })
 }
 
 impl Settings {

@@ -132,6 +132,19 @@ impl<'a> Section<'a> {
         }
     }
 
+    /// Sub-table `name` checked by `validate`, its problems added to `problems`. An absent
+    /// table is validated as empty (every key takes its default); one that is not a table is
+    /// reported here and not checked further. `None` when `validate` gave nothing.
+    pub fn section<T>(
+        &mut self,
+        name: &'static str,
+        problems: &mut Vec<Problem>,
+        validate: impl FnOnce(Section<'a>, &mut Vec<Problem>) -> Option<T>,
+    ) -> Option<T> {
+        let table = self.table(name, problems).ok()?;
+        validate(Section::new(name, table), problems)
+    }
+
     /// A string: `Ok(None)` if absent.
     pub fn string(
         &mut self,

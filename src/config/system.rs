@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use toml::Table;
 
 use super::error::{ConfigError, Problem};
+use super::load;
 use super::raw;
 use super::reader::Section;
 use super::settings::{HouseholdSettings, SshSettings, WifiSettings};
@@ -67,25 +68,16 @@ impl SystemSettings {
 /// Reads the file at `path` and validates its system parts. A file that cannot be read or is
 /// not TOML is an error (nothing is applied); problems in a part are inside the result.
 pub fn load_system(path: &Path) -> Result<SystemSettings, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    SystemSettings::from_toml_str(&text, path)
+    SystemSettings::from_toml_str(&load::read(path)?, path)
 }
 
 fn parts(table: &Table, source: &Path) -> SystemSettings {
     let mut root = Section::root(table);
     let mut problems: [Vec<Problem>; 3] = Default::default();
     let [household_problems, wifi_problems, ssh_problems] = &mut problems;
-    let household = part(
-        &mut root,
-        "household",
-        household_problems,
-        validate::household,
-    );
-    let wifi = part(&mut root, "wifi", wifi_problems, validate::wifi);
-    let ssh = part(&mut root, "ssh", ssh_problems, validate::ssh);
+    let household = root.section("household", household_problems, validate::household);
+    let wifi = root.section("wifi", wifi_problems, validate::wifi);
+    let ssh = root.section("ssh", ssh_problems, validate::ssh);
     // Taken only so that they are known names; their contents are the daemon's business.
     for name in DAEMON_SECTIONS {
         let _ = root.table(name, &mut Vec::new());
@@ -110,18 +102,6 @@ fn parts(table: &Table, source: &Path) -> SystemSettings {
         wifi: valid(wifi, wifi_problems),
         ssh: valid(ssh, ssh_problems),
     }
-}
-
-/// Validates section `name` of the root with `validate`, recording its problems in `problems`.
-fn part<T>(
-    root: &mut Section,
-    name: &'static str,
-    problems: &mut Vec<Problem>,
-    validate: impl FnOnce(Section, &mut Vec<Problem>) -> Option<T>,
-) -> Option<T> {
-    root.table(name, problems)
-        .ok()
-        .and_then(|table| validate(Section::new(name, table), problems))
 }
 
 /// A part's settings if it has no problem at all.

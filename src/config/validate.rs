@@ -82,38 +82,14 @@ pub(super) fn validate(table: &Table, source: &Path) -> Result<Settings, ConfigE
     let p = &mut problems;
     let mut root = Section::root(table);
     // A section that is not a table has been reported; its keys are not checked again.
-    let household = root
-        .table("household", p)
-        .ok()
-        .and_then(|table| household(Section::new("household", table), p));
-    let eagle = root
-        .table("eagle", p)
-        .ok()
-        .and_then(|table| eagle(Section::new("eagle", table), p));
-    let storage = root
-        .table("storage", p)
-        .ok()
-        .and_then(|table| storage(Section::new("storage", table), p));
-    let s3 = root
-        .table("s3", p)
-        .ok()
-        .and_then(|table| s3(Section::new("s3", table), p));
-    let led = root
-        .table("led", p)
-        .ok()
-        .and_then(|table| led(Section::new("led", table), p));
-    let clock = root
-        .table("clock", p)
-        .ok()
-        .and_then(|table| clock(Section::new("clock", table), p));
-    let wifi = root
-        .table("wifi", p)
-        .ok()
-        .and_then(|table| wifi(Section::new("wifi", table), p));
-    let ssh = root
-        .table("ssh", p)
-        .ok()
-        .and_then(|table| ssh(Section::new("ssh", table), p));
+    let household = root.section("household", p, household);
+    let eagle = root.section("eagle", p, eagle);
+    let storage = root.section("storage", p, storage);
+    let s3 = root.section("s3", p, s3);
+    let led = root.section("led", p, led);
+    let clock = root.section("clock", p, clock);
+    let wifi = root.section("wifi", p, wifi);
+    let ssh = root.section("ssh", p, ssh);
     root.finish(p);
 
     let settings = (|| {
