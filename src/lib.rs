@@ -5,14 +5,15 @@
 //! (hourly batches to S3) → [`health`] (one state from what the daemon and uploader know) →
 //! [`led`] (that state on the status LED) → [`daemon`] (poll loop, shutdown) and [`service`]
 //! (wiring it all to systemd). [`sim`] is the EAGLE simulator the tests and `demo` talk to;
-//! [`cli`] holds the commands of the `rainforest-logger` binary; [`clock`] and [`problems`]
-//! serve them all. [`provision`] is apart from the data path: it writes the Pi's host name,
-//! Wi-Fi and SSH keys from the same config file.
+//! [`cli`] holds the commands of the `rainforest-logger` binary; [`clock`], [`problems`] and
+//! [`durable`] (atomic file replacement) serve them all. [`provision`] is apart from the data
+//! path: it writes the Pi's host name, Wi-Fi and SSH keys from the same config file.
 
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod daemon;
+pub mod durable;
 pub mod eagle;
 pub mod health;
 pub mod led;

@@ -6,12 +6,13 @@
 //! directory) matters because the Pi may lose power at any moment, and a half-written
 //! `wpa_supplicant` file would cut a remote box off its network.
 
-use std::fs::{self, DirBuilder, File, Permissions};
-use std::io::{self, Write};
+use std::fs::{self, DirBuilder, Permissions};
+use std::io;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::Path;
 
 use super::error::ProvisionError;
+use crate::durable;
 
 /// Makes `path` hold exactly `content` with permission bits `mode`, creating missing parent
 /// directories (mode 0755). Returns whether anything changed.
@@ -43,7 +44,7 @@ pub(super) fn ensure(path: &Path, content: &[u8], mode: u32) -> Result<bool, Pro
         path: dir.to_path_buf(),
         source,
     })?;
-    replace(path, dir, content, mode).map_err(write_error)?;
+    durable::replace_file(path, dir, content, mode).map_err(write_error)?;
     Ok(true)
 }
 
@@ -55,7 +56,7 @@ pub(super) fn remove(path: &Path) -> Result<bool, ProvisionError> {
     };
     match fs::remove_file(path) {
         Ok(()) => {
-            sync_dir(parent(path)).map_err(remove_error)?;
+            durable::sync_dir(parent(path)).map_err(remove_error)?;
             Ok(true)
         }
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
@@ -94,28 +95,6 @@ pub(super) fn ensure_dir(path: &Path, mode: u32) -> Result<bool, ProvisionError>
 /// The directory of a managed file; they are all given as absolute paths under the root.
 fn parent(path: &Path) -> &Path {
     path.parent().unwrap_or(Path::new("/"))
-}
-
-/// Writes a temporary file beside `path`, syncs it, and renames it over `path`: a reader (or a
-/// power cut) sees the old file or the new one, never a part.
-fn replace(path: &Path, dir: &Path, content: &[u8], mode: u32) -> io::Result<()> {
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".rainforest-logger-")
-        .tempfile_in(dir)?;
-    // The mode is set before any content is written, so the passphrase is never readable by
-    // others, not even for a moment.
-    temporary
-        .as_file()
-        .set_permissions(Permissions::from_mode(mode))?;
-    temporary.write_all(content)?;
-    temporary.as_file().sync_all()?;
-    temporary.persist(path).map_err(|error| error.error)?;
-    sync_dir(dir)
-}
-
-/// Makes a rename or removal in `dir` durable.
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
 }
 
 #[cfg(test)]

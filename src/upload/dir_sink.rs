@@ -1,11 +1,11 @@
 //! Writes objects into a local directory (`s3.endpoint = "file:///dir"`): the same keys and
 //! bytes as S3, for `demo`, boot tests and homes whose data leaves on a USB stick.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::error::UploadError;
 use super::sink::ObjectSink;
+use crate::durable;
 
 /// A directory standing in for a bucket.
 #[derive(Debug, Clone)]
@@ -32,11 +32,8 @@ impl DirSink {
         let path = self.root.join(key);
         let dir = path.parent().unwrap_or(&self.root);
         std::fs::create_dir_all(dir)?;
-        let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-        temp.write_all(bytes)?;
-        temp.as_file().sync_all()?;
-        temp.persist(&path).map_err(|e| e.error)?;
-        std::fs::File::open(dir)?.sync_all()
+        // 0600: what the temporary file got before; objects are the household's readings.
+        durable::replace_file(&path, dir, bytes, 0o600)
     }
 }
 
