@@ -24,10 +24,10 @@ mirror_of() {
         }' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1
 }
 
-# Byte offset and size of partition N (1-based) of a disk image, from its MBR.
-partition_offset() {
-    sfdisk --json "$1" | python3 -c 'import json,sys; p=json.load(sys.stdin)["partitiontable"]; print(p["partitions"][int(sys.argv[1])-1]["start"]*p.get("sectorsize",512))' "$2"
-}
-partition_size() {
-    sfdisk --json "$1" | python3 -c 'import json,sys; p=json.load(sys.stdin)["partitiontable"]; print(p["partitions"][int(sys.argv[1])-1]["size"]*p.get("sectorsize",512))' "$2"
+# Byte offset (start) or size of partition N (1-based) of a disk image, from its MBR:
+#   partition_bytes IMAGE N start|size
+partition_bytes() {
+    sfdisk --json "$1" | python3 -c 'import json, sys
+table = json.load(sys.stdin)["partitiontable"]
+print(table["partitions"][int(sys.argv[1]) - 1][sys.argv[2]] * table.get("sectorsize", 512))' "$2" "$3"
 }

@@ -75,9 +75,9 @@ boot() {
     cp --sparse=always "$img" "$dir/disk.img"
     # A card bigger than the image: the first boot must grow the root to fill it.
     truncate -s +512M "$dir/disk.img"
-    boot_offset=$(partition_offset "$dir/disk.img" 1)
-    root_offset=$(partition_offset "$dir/disk.img" 2)
-    root_size_before=$(($(partition_size "$dir/disk.img" 2) / 1048576))
+    boot_offset=$(partition_bytes "$dir/disk.img" 1 start)
+    root_offset=$(partition_bytes "$dir/disk.img" 2 start)
+    root_size_before=$(($(partition_bytes "$dir/disk.img" 2 size) / 1048576))
 
     mcopy -o -i "$dir/disk.img@@$boot_offset" "$config" ::rainforest-logger.toml
     # The kernel and initrd the Pi firmware would start: config.txt names them.
