@@ -1,4 +1,4 @@
-//! The Pi's clock, and what the logger knows about it (design §6).
+//! The Pi's clock, and what the logger knows about it (docs/design.md §6).
 //!
 //! A Pi has no real-time clock: it boots with a stale time until NTP syncs. Each reading
 //! records whether the clock was synchronized, plus the boot id and boot-relative monotonic

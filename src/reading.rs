@@ -1,4 +1,4 @@
-//! The data model shared by every stage: one distinct meter reading (design §2).
+//! The data model shared by every stage: one distinct meter reading (docs/design.md §2).
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -30,7 +30,7 @@ pub struct Reading {
     pub rate_label: Option<String>,
     /// Price tier, when known.
     pub tier: Option<i64>,
-    /// The state of the Pi's clock when the reading was taken (design §6).
+    /// The state of the Pi's clock when the reading was taken (docs/design.md §6).
     pub clock: ClockStamp,
 }
 

@@ -1,4 +1,4 @@
-//! The command line (design §5), declared with clap.
+//! The command line (docs/design.md §5), declared with clap.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -1,4 +1,5 @@
-//! Why a command failed, and the exit code that says so (design §5: 1 user error, 2 runtime).
+//! Why a command failed, and the exit code that says so (docs/design.md §5: 1 user error,
+//! 2 runtime).
 
 use thiserror::Error;
 

@@ -61,13 +61,13 @@ pub async fn execute(command: Command) -> Result<(), CommandError> {
     }
 }
 
-/// Finds the config file (explicit path or the search order of design §4) and loads it, with
-/// the real environment's AWS_* overrides.
+/// Finds the config file (explicit path or the search order of docs/design.md §4) and loads
+/// it, with the real environment's AWS_* overrides.
 fn load_settings(explicit: Option<&Path>) -> Result<Settings, ConfigError> {
     config::load(&config_path(explicit)?, &config::process_env)
 }
 
-/// The config file: the explicit path, or the first of the search order of design §4.
+/// The config file: the explicit path, or the first of the search order of docs/design.md §4.
 fn config_path(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
     let candidates: Vec<&Path> = config::SEARCH_PATHS.iter().map(Path::new).collect();
     config::locate(explicit, &candidates)

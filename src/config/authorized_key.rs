@@ -94,7 +94,7 @@ pub(super) fn check(text: &str) -> Result<String, String> {
 }
 
 /// Splits an SSH wire-format public key into its fields: each is a 32-bit big-endian length
-/// and that many bytes (RFC 4253 §6.6), and together they fill the blob exactly. `None`
+/// and that many bytes (RFC 4253, section 6.6), and together they fill the blob exactly. `None`
 /// when they do not, which is how a truncated or altered key shows.
 fn blob_fields(mut blob: &[u8]) -> Option<Vec<&[u8]>> {
     let mut fields = Vec::new();

@@ -1,4 +1,4 @@
-//! Checks `s3.key_template`, the object-key pattern of design §3.
+//! Checks `s3.key_template`, the object-key pattern of docs/design.md §3.
 
 use std::time::Duration;
 

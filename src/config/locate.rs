@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 
 use super::error::ConfigError;
 
-/// Default search order when no `--config` is given (design §4): the boot partition first, so
-/// staff can edit the file on the SD card from any computer, then the usual system place.
+/// Default search order when no `--config` is given (docs/design.md §4): the boot partition
+/// first, so staff can edit the file on the SD card from any computer, then the usual system
+/// place.
 pub const SEARCH_PATHS: &[&str] = &[
     "/boot/firmware/rainforest-logger.toml",
     "/etc/rainforest-logger/config.toml",

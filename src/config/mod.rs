@@ -1,7 +1,7 @@
 //! Configuration: one TOML file, parsed into a raw table, then validated into [`Settings`].
 //!
-//! The contract is design §4. Loading never stops at the first mistake: every problem in the
-//! file is collected into [`ConfigError::Invalid`], each naming the file and the dotted key,
+//! The contract is docs/design.md §4. Loading never stops at the first mistake: every problem
+//! in the file is collected into [`ConfigError::Invalid`], each naming the file and the dotted key,
 //! so staff fix a card in one go. Credentials never appear in messages or `Debug` output.
 //!
 //! ```text

@@ -109,7 +109,7 @@ pub struct S3Settings {
     pub secret_access_key: Option<Secret>,
     /// Length of one batch period, UTC-aligned (1 minute to 1 day, dividing a day evenly).
     pub batch_period: Duration,
-    /// Object key template; `None` = the default layout of design §3.
+    /// Object key template; `None` = the default layout of docs/design.md §3.
     pub key_template: Option<String>,
     /// The first upload after a period ends waits a household-specific share of this
     /// (default 5 min), so a fleet does not PUT in the same second.

@@ -1,4 +1,5 @@
-//! Raw TOML table → typed [`Settings`]: the rules of design §4, collecting every problem.
+//! Raw TOML table → typed [`Settings`]: the rules of docs/design.md §4, collecting every
+//! problem.
 //!
 //! Each section function reads all of its keys before building its settings, so one bad key
 //! never hides another; a section's settings are `None` when any of its keys had a problem.

@@ -11,7 +11,7 @@ use super::sample::{Anomaly, MeterSample};
 use super::value::{check_demand, parse_value, to_base_unit, unwrap_negative, Value};
 use super::xml;
 
-/// Variable names, which drifted across firmware (notes §3.3); first match wins.
+/// Variable names, which drifted across firmware (docs/eagle-api.md §3.3); first match wins.
 const DEMAND: &[&str] = &["zigbee:InstantaneousDemand"];
 const DELIVERED: &[&str] = &["zigbee:CurrentSummationDelivered"];
 const RECEIVED: &[&str] = &["zigbee:CurrentSummationReceived"];

@@ -3,7 +3,7 @@
 //! [`Eagle`] is what the daemon polls: it detects the API generation, picks the meter, sends
 //! the requests built in [`request`] through [`transport`], and decodes the replies
 //! ([`device_list`], [`device_query`], [`legacy`]) into a [`MeterSample`]. Parsing is tolerant
-//! of every firmware quirk in the field notes, and never guesses a number.
+//! of every firmware quirk in docs/eagle-api.md, and never guesses a number.
 
 pub mod device_list;
 pub mod device_query;

@@ -1,4 +1,4 @@
-//! Facts → the one LED state, by the priorities of design §7.
+//! Facts → the one LED state, by the priorities of docs/design.md §7.
 
 use tokio::time::Instant;
 

@@ -1,5 +1,5 @@
 //! The health model: what the daemon knows ([`HealthFacts`]) → the one state the LED shows
-//! ([`LedState`]), by the priorities of design §7. Pure logic; time is always passed in.
+//! ([`LedState`]), by the priorities of docs/design.md §7. Pure logic; time is always passed in.
 //!
 //! ```text
 //!   DaemonEvent ─→ HealthTracker (HealthFacts) ─→ assess(facts, thresholds, now) ─→ LedState

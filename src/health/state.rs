@@ -1,4 +1,4 @@
-//! The states the LED can show, highest priority first (design §7).
+//! The states the LED can show, highest priority first (docs/design.md §7).
 
 use std::fmt;
 

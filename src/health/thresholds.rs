@@ -3,15 +3,15 @@
 use std::time::Duration;
 
 /// Uploads count as failing when none succeeded for this many batch periods while rows are
-/// pending (design §7): one period of delay is normal, since a period is uploaded only after
-/// it has ended.
+/// pending (docs/design.md §7): one period of delay is normal, since a period is uploaded only
+/// after it has ended.
 pub const UPLOAD_PERIODS: u32 = 2;
 
 /// The time limits of the health model. The product uses [`HealthThresholds::default`];
 /// tests shorten them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HealthThresholds {
-    /// No new reading for this long → EAGLE unreachable (design §7: 1 minute).
+    /// No new reading for this long → EAGLE unreachable (docs/design.md §7: 1 minute).
     pub silence: Duration,
     /// After start, how long the first reading may take before the same verdict.
     pub start_grace: Duration,

@@ -1,4 +1,4 @@
-//! The blink pattern for each state: the table of design §7, as on/off timelines.
+//! The blink pattern for each state: the table of docs/design.md §7, as on/off timelines.
 //!
 //! | state | pattern | period |
 //! |---|---|---|

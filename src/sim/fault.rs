@@ -1,4 +1,4 @@
-//! Runtime fault injection, on top of whatever the profile does (notes §4.1–4.2).
+//! Runtime fault injection, on top of whatever the profile does (docs/eagle-api.md §4.1–4.2).
 
 use std::time::Duration;
 

@@ -32,7 +32,7 @@ use super::{POST_MANAGER, WIFI_KEY};
 /// Request bodies are a few hundred bytes; anything bigger is not a command.
 const MAX_BODY: usize = 64 * 1024;
 
-/// The legacy EAGLE's 503 text (notes §4.1), used for every 503.
+/// The legacy EAGLE's 503 text (docs/eagle-api.md §4.1), used for every 503.
 pub const BUSY_BODY: &str = "Timeout waiting for response";
 
 /// Answer one request.

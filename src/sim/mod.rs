@@ -3,7 +3,7 @@
 //! [profiles](Profile) and runtime [faults](Fault). The tests and the `demo` command point the
 //! real client at it; `rainforest-logger simulate` runs one on its own via [`run`].
 //!
-//! Behaviour, following `eagle-api.md` (the "notes"):
+//! Behaviour, following docs/eagle-api.md:
 //! - Only `POST /cgi-bin/post_manager` (other paths 404, other methods 405). HTTP Basic auth,
 //!   user = Cloud ID (case-insensitive), password = Install Code; otherwise 401 with
 //!   `WWW-Authenticate: Basic realm="EAGLE"`.

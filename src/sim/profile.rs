@@ -261,7 +261,7 @@ pub(crate) enum Api {
     Legacy,
 }
 
-/// How a meter `<Value>` is written (notes §3.1, formats 1–4).
+/// How a meter `<Value>` is written (docs/eagle-api.md §3.1, formats 1–4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ValueStyle {
     /// `21.499 kW`, no `<Units>`.
@@ -294,7 +294,7 @@ impl ValueStyle {
     }
 }
 
-/// Which variable catalogue the meter exposes (notes §3.3).
+/// Which variable catalogue the meter exposes (docs/eagle-api.md §3.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Naming {
     /// The short list of the 2017 manual.
@@ -428,8 +428,8 @@ impl Knobs {
     };
 
     // The legacy site exports too, so both hex forms of Demand (6-digit positive, 32-bit
-    // two's complement negative) appear over a run. The demand schedule example in the notes
-    // says 10 s.
+    // two's complement negative) appear over a run. The legacy `get_schedule` example
+    // (docs/eagle-api.md §4.3) says 10 s.
     const LEGACY: Knobs = Knobs {
         api: Api::Legacy,
         export: true,

@@ -1,4 +1,4 @@
-//! XML replies of the EAGLE-200 / EAGLE 3 Local API, shaped like the notes §2.1–2.3.
+//! XML replies of the EAGLE-200 / EAGLE 3 Local API, shaped like the docs/eagle-api.md §2.1–2.3.
 
 use rust_decimal::Decimal;
 

@@ -1,5 +1,6 @@
 //! Replies of the legacy RFA-Z109 `post_manager` commands: raw ZigBee integers as hex strings
-//! (notes §1.2, §2.4, §3.2), as JSON with `<Format>JSON</Format>` or as the XML fragment.
+//! (docs/eagle-api.md §1.2, §2.4, §3.2), as JSON with `<Format>JSON</Format>` or as the XML
+//! fragment.
 
 use rust_decimal::Decimal;
 
@@ -32,7 +33,7 @@ struct Scale {
 
 impl Scale {
     fn of(knobs: &Knobs) -> Scale {
-        // Zero means one (notes §3.2); the raw fields still show the zero.
+        // Zero means one (docs/eagle-api.md §3.2); the raw fields still show the zero.
         Scale {
             multiplier: i64::from(knobs.legacy_multiplier.max(1)),
             divisor: i64::from(knobs.legacy_divisor.max(1)),

@@ -1,7 +1,7 @@
 //! Parsing a `post_manager` request body into a command.
 //!
 //! The device treats element names case-insensitively and does not care about whitespace or
-//! line endings (notes §1.1), so neither does this parser. Command names are matched
+//! line endings (docs/eagle-api.md §1.1), so neither does this parser. Command names are matched
 //! case-insensitively too. The root may be `<Command>` or the legacy `<LocalCommand>`.
 
 use roxmltree::{Document, Node};

@@ -1,4 +1,5 @@
-//! The meter's variable catalogue per firmware naming (notes §2.3 fixtures, §3.3 name table).
+//! The meter's variable catalogue per firmware naming (docs/eagle-api.md §2.3 fixtures, §3.3
+//! name table).
 
 use super::profile::Naming;
 

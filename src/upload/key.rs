@@ -1,4 +1,4 @@
-//! Object keys (design §3): the key depends only on household and period, so a retry or a
+//! Object keys (docs/design.md §3): the key depends only on household and period, so a retry or a
 //! re-upload overwrites the same object instead of creating a twin.
 
 use chrono::{Datelike, Timelike};

@@ -1,4 +1,4 @@
-//! The bytes of one batch object: gzip'd NDJSON, one reading per line (design §2).
+//! The bytes of one batch object: gzip'd NDJSON, one reading per line (docs/design.md §2).
 //!
 //! Deterministic on purpose: the same rows always give the same bytes (keys in a fixed order,
 //! exact decimals, gzip header with mtime 0), so a re-upload after a crash is byte-identical
@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 
 use crate::reading::StoredReading;
 
-/// One line of NDJSON for `row`: keys in the order of design §2, absent values omitted.
+/// One line of NDJSON for `row`: keys in the order of docs/design.md §2, absent values omitted.
 pub fn ndjson_line(household: &str, row: &StoredReading) -> String {
     let r = &row.reading;
     let mut line = String::with_capacity(256);
