@@ -335,6 +335,89 @@ fn a_misspelt_wifi_section_keeps_the_wifi_file() {
     );
 }
 
+/// A file with names provision does not know may mean anything for Wi-Fi and SSH: both stay
+/// byte for byte as they were (content, inode, times), the host name is still applied, and
+/// the run exits 1 naming the name.
+#[test]
+fn unknown_sections_or_keys_keep_wifi_and_ssh_exactly_as_they_were() {
+    let misread = [
+        // Misspelt headers, too far from the known names to be caught as typos of them.
+        (
+            good_config()
+                .replace("[wifi]", "[WIFI]")
+                .replace("[ssh]", "[SSH]"),
+            "WIFI",
+        ),
+        (good_config().replace("[wifi]", "[Wi-Fi]"), "Wi-Fi"),
+        // A forgotten header: the keys land in the section before it.
+        (good_config().replace("[ssh]\n", ""), "wifi.authorized_keys"),
+        // A daemon section's misspelling says the file was not understood either.
+        (
+            format!("{}\n[eagel]\nhost = \"x\"\n", good_config()),
+            "eagel",
+        ),
+    ];
+    for (text, name) in misread {
+        let card = Card::new();
+        card.write_config(&good_config());
+        assert_eq!(card.provision().code, Some(0));
+        let before = [card.state(WPA), card.state(AUTHORIZED_KEYS)];
+
+        card.write_config(&text.replace("H_0001", "h-0002"));
+        let run = card.provision();
+        assert_eq!(run.code, Some(1), "{name}: {}", run.all());
+        assert_eq!(
+            [card.state(WPA), card.state(AUTHORIZED_KEYS)],
+            before,
+            "{name}"
+        );
+        assert_eq!(card.read(HOSTNAME), "rainforest-h-0002\n", "{name}");
+        let file = card.config.display().to_string();
+        assert!(
+            run.stderr
+                .lines()
+                .any(|line| line.starts_with(&format!("{file}: {name}: unknown key"))),
+            "{name}: {}",
+            run.stderr
+        );
+        assert!(!run.stdout.contains("removed"), "{name}: {}", run.stdout);
+        assert!(!run.stdout.contains("off"), "{name}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn unknown_names_hold_wifi_and_ssh_with_a_line_that_says_why() {
+    let card = Card::new();
+    card.write_config(&good_config());
+    assert_eq!(card.provision().code, Some(0));
+    card.write_config(
+        &good_config()
+            .replace("[wifi]", "[WIFI]")
+            .replace("[ssh]", "[SSH]"),
+    );
+    let run = card.provision();
+    assert_eq!(
+        run.stdout_lines(),
+        [
+            "wifi: left as it was (the file has unknown sections or keys, below)",
+            "ssh: left as it was (the file has unknown sections or keys, below)",
+            "unchanged: hostname",
+        ]
+    );
+    assert!(
+        run.stderr
+            .contains("WIFI: unknown key (did you mean `wifi`?)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("SSH: unknown key (did you mean `ssh`?)"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn the_logger_sections_do_not_matter() {
     let card = Card::new();
