@@ -132,21 +132,21 @@ fn writes_every_file_with_its_mode() {
     assert_eq!(
         run.stdout_lines(),
         [
-            "hostname: rainforest-h-0001",
+            "hostname: rainforest-h-0001-55b2ac8b",
             "wifi: network \"HomeNet\" (country GB)",
             "ssh: 2 authorized keys",
         ]
     );
     assert!(!run.all().contains(PASSPHRASE), "{}", run.all());
 
-    assert_eq!(card.read(HOSTNAME), "rainforest-h-0001\n");
+    assert_eq!(card.read(HOSTNAME), "rainforest-h-0001-55b2ac8b\n");
     let hosts = card.read(HOSTS);
     let entries: Vec<&str> = hosts.lines().filter(|l| !l.starts_with('#')).collect();
     assert_eq!(
         entries,
         [
             "127.0.0.1\tlocalhost",
-            "127.0.1.1\trainforest-h-0001",
+            "127.0.1.1\trainforest-h-0001-55b2ac8b",
             "::1\t\tlocalhost ip6-localhost ip6-loopback",
             "ff02::1\t\tip6-allnodes",
             "ff02::2\t\tip6-allrouters",
@@ -418,6 +418,33 @@ fn unknown_names_hold_wifi_and_ssh_with_a_line_that_says_why() {
     );
 }
 
+/// Ids that lowercasing, `_` → `-` or the 63-character limit would make equal get
+/// different host names.
+#[test]
+fn ids_that_map_alike_get_different_host_names() {
+    let long = "a".repeat(52);
+    let pairs = [
+        ("H_1".to_string(), "h-1".to_string()),
+        (format!("{long}x"), format!("{long}y")),
+    ];
+    for (first, second) in pairs {
+        let names: Vec<String> = [&first, &second]
+            .into_iter()
+            .map(|id| {
+                let card = Card::new();
+                card.write_config(&config(id, "", &[]));
+                let run = card.provision();
+                assert_eq!(run.code, Some(0), "{id}: {}", run.all());
+                card.read(HOSTNAME)
+            })
+            .collect();
+        assert_ne!(names[0], names[1], "{first} and {second}");
+        for name in &names {
+            assert!(name.trim_end().len() <= 63, "{name}");
+        }
+    }
+}
+
 #[test]
 fn the_logger_sections_do_not_matter() {
     let card = Card::new();
@@ -428,7 +455,7 @@ fn the_logger_sections_do_not_matter() {
     card.write_config(&text);
     let run = card.provision();
     assert_eq!(run.code, Some(0), "{}", run.all());
-    assert_eq!(card.read(HOSTNAME), "rainforest-h-0001\n");
+    assert_eq!(card.read(HOSTNAME), "rainforest-h-0001-55b2ac8b\n");
     assert!(card.path(WPA).exists());
     assert!(card.path(AUTHORIZED_KEYS).exists());
 }
