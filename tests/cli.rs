@@ -3,13 +3,21 @@
 use std::process::{Command, Output};
 
 fn logger(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rainforest-logger"))
+    logger_with_region(args, None)
+}
+
+/// The binary with a clean AWS environment, `AWS_REGION` set to `region` if given.
+fn logger_with_region(args: &[&str], region: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rainforest-logger"));
+    command
         .args(args)
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY")
-        .env_remove("AWS_REGION")
-        .output()
-        .expect("run rainforest-logger")
+        .env_remove("AWS_REGION");
+    if let Some(region) = region {
+        command.env("AWS_REGION", region);
+    }
+    command.output().expect("run rainforest-logger")
 }
 
 fn text(output: &Output) -> String {
@@ -67,6 +75,48 @@ region = "us-east-1"
     assert!(
         out.contains("poll_interval"),
         "no suggestion for the typo:\n{out}"
+    );
+}
+
+/// A region that would pick the upload host, and a prefix that climbs out of the bucket.
+#[test]
+fn check_config_refuses_a_region_or_prefix_that_moves_the_readings() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s3.toml");
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/example.toml"))
+            .unwrap();
+    let cases = [
+        (
+            "region = \"us-east-1\"",
+            "region = \"http://127.0.0.1:9000\"",
+            "s3.region: expected an AWS region name",
+        ),
+        (
+            "region = \"us-east-1\"",
+            "region = \"us-east1\"",
+            "(did you mean \"us-east-1\"?)",
+        ),
+        (
+            "prefix = \"\"",
+            "prefix = \"../x/\"",
+            "s3.prefix: expected a key prefix",
+        ),
+    ];
+    for (line, wrong, message) in cases {
+        std::fs::write(&path, example.replace(line, wrong)).unwrap();
+        let output = logger(&["check-config", path.to_str().unwrap()]);
+        let out = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{wrong}: {out}");
+        assert!(out.contains(message), "{wrong}: {out}");
+    }
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/config/example.toml");
+    let output = logger_with_region(&["check-config", example], Some("http://127.0.0.1:9000"));
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("s3.region: set by the environment variable AWS_REGION"),
+        "{out}"
     );
 }
 

@@ -174,6 +174,39 @@ fn environment_overrides_the_file_and_is_validated() {
     assert_eq!(error.problems()[0].key, "s3.bucket");
 }
 
+/// `AWS_REGION` is checked like the file's `s3.region`, and the problem says the variable set
+/// it: fixing the file would not help.
+#[test]
+fn a_region_from_the_environment_is_checked_and_named() {
+    for region in ["http://127.0.0.1:9000", "us-east1"] {
+        let env = |name: &str| (name == "AWS_REGION").then(|| region.to_string());
+        let error = Settings::from_toml_str(EXAMPLE, Path::new("/x.toml"), &env).unwrap_err();
+        assert_eq!(error.problems().len(), 1, "{error}");
+        let problem = &error.problems()[0];
+        assert_eq!(problem.key, "s3.region");
+        assert!(
+            problem.message.starts_with(
+                "set by the environment variable AWS_REGION (which overrides the file): \
+                 expected an AWS region name"
+            ),
+            "{problem}"
+        );
+        assert!(
+            problem.message.contains(&format!("found {region:?}")),
+            "{problem}"
+        );
+    }
+    // The same value in the file is the file's problem.
+    let text = EXAMPLE.replace("region = \"us-east-1\"", "region = \"us-east1\"");
+    let error = Settings::from_toml_str(&text, Path::new("/x.toml"), &no_env).unwrap_err();
+    assert!(
+        error.problems()[0]
+            .message
+            .starts_with("expected an AWS region name"),
+        "{error}"
+    );
+}
+
 #[test]
 fn debug_output_holds_no_secret() {
     let text = EXAMPLE.replace(

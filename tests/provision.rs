@@ -132,21 +132,21 @@ fn writes_every_file_with_its_mode() {
     assert_eq!(
         run.stdout_lines(),
         [
-            "hostname: rainforest-h-0001",
+            "hostname: rainforest-h-0001-55b2ac8b",
             "wifi: network \"HomeNet\" (country GB)",
             "ssh: 2 authorized keys",
         ]
     );
     assert!(!run.all().contains(PASSPHRASE), "{}", run.all());
 
-    assert_eq!(card.read(HOSTNAME), "rainforest-h-0001\n");
+    assert_eq!(card.read(HOSTNAME), "rainforest-h-0001-55b2ac8b\n");
     let hosts = card.read(HOSTS);
     let entries: Vec<&str> = hosts.lines().filter(|l| !l.starts_with('#')).collect();
     assert_eq!(
         entries,
         [
             "127.0.0.1\tlocalhost",
-            "127.0.1.1\trainforest-h-0001",
+            "127.0.1.1\trainforest-h-0001-55b2ac8b",
             "::1\t\tlocalhost ip6-localhost ip6-loopback",
             "ff02::1\t\tip6-allnodes",
             "ff02::2\t\tip6-allrouters",
@@ -335,6 +335,116 @@ fn a_misspelt_wifi_section_keeps_the_wifi_file() {
     );
 }
 
+/// A file with names provision does not know may mean anything for Wi-Fi and SSH: both stay
+/// byte for byte as they were (content, inode, times), the host name is still applied, and
+/// the run exits 1 naming the name.
+#[test]
+fn unknown_sections_or_keys_keep_wifi_and_ssh_exactly_as_they_were() {
+    let misread = [
+        // Misspelt headers, too far from the known names to be caught as typos of them.
+        (
+            good_config()
+                .replace("[wifi]", "[WIFI]")
+                .replace("[ssh]", "[SSH]"),
+            "WIFI",
+        ),
+        (good_config().replace("[wifi]", "[Wi-Fi]"), "Wi-Fi"),
+        // A forgotten header: the keys land in the section before it.
+        (good_config().replace("[ssh]\n", ""), "wifi.authorized_keys"),
+        // A daemon section's misspelling says the file was not understood either.
+        (
+            format!("{}\n[eagel]\nhost = \"x\"\n", good_config()),
+            "eagel",
+        ),
+    ];
+    for (text, name) in misread {
+        let card = Card::new();
+        card.write_config(&good_config());
+        assert_eq!(card.provision().code, Some(0));
+        let before = [card.state(WPA), card.state(AUTHORIZED_KEYS)];
+
+        card.write_config(&text.replace("H_0001", "h-0002"));
+        let run = card.provision();
+        assert_eq!(run.code, Some(1), "{name}: {}", run.all());
+        assert_eq!(
+            [card.state(WPA), card.state(AUTHORIZED_KEYS)],
+            before,
+            "{name}"
+        );
+        assert_eq!(card.read(HOSTNAME), "rainforest-h-0002\n", "{name}");
+        let file = card.config.display().to_string();
+        assert!(
+            run.stderr
+                .lines()
+                .any(|line| line.starts_with(&format!("{file}: {name}: unknown key"))),
+            "{name}: {}",
+            run.stderr
+        );
+        assert!(!run.stdout.contains("removed"), "{name}: {}", run.stdout);
+        assert!(!run.stdout.contains("off"), "{name}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn unknown_names_hold_wifi_and_ssh_with_a_line_that_says_why() {
+    let card = Card::new();
+    card.write_config(&good_config());
+    assert_eq!(card.provision().code, Some(0));
+    card.write_config(
+        &good_config()
+            .replace("[wifi]", "[WIFI]")
+            .replace("[ssh]", "[SSH]"),
+    );
+    let run = card.provision();
+    assert_eq!(
+        run.stdout_lines(),
+        [
+            "wifi: left as it was (the file has unknown sections or keys, below)",
+            "ssh: left as it was (the file has unknown sections or keys, below)",
+            "unchanged: hostname",
+        ]
+    );
+    assert!(
+        run.stderr
+            .contains("WIFI: unknown key (did you mean `wifi`?)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("SSH: unknown key (did you mean `ssh`?)"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Ids that lowercasing, `_` → `-` or the 63-character limit would make equal get
+/// different host names.
+#[test]
+fn ids_that_map_alike_get_different_host_names() {
+    let long = "a".repeat(52);
+    let pairs = [
+        ("H_1".to_string(), "h-1".to_string()),
+        (format!("{long}x"), format!("{long}y")),
+    ];
+    for (first, second) in pairs {
+        let names: Vec<String> = [&first, &second]
+            .into_iter()
+            .map(|id| {
+                let card = Card::new();
+                card.write_config(&config(id, "", &[]));
+                let run = card.provision();
+                assert_eq!(run.code, Some(0), "{id}: {}", run.all());
+                card.read(HOSTNAME)
+            })
+            .collect();
+        assert_ne!(names[0], names[1], "{first} and {second}");
+        for name in &names {
+            assert!(name.trim_end().len() <= 63, "{name}");
+        }
+    }
+}
+
 #[test]
 fn the_logger_sections_do_not_matter() {
     let card = Card::new();
@@ -345,7 +455,7 @@ fn the_logger_sections_do_not_matter() {
     card.write_config(&text);
     let run = card.provision();
     assert_eq!(run.code, Some(0), "{}", run.all());
-    assert_eq!(card.read(HOSTNAME), "rainforest-h-0001\n");
+    assert_eq!(card.read(HOSTNAME), "rainforest-h-0001-55b2ac8b\n");
     assert!(card.path(WPA).exists());
     assert!(card.path(AUTHORIZED_KEYS).exists());
 }

@@ -23,6 +23,9 @@ pub fn provision(explicit: Option<&Path>, root: &Path) -> Result<(), CommandErro
             }
             Outcome::Applied(_) => unchanged.push(name),
             Outcome::Invalid => println!("{name}: left as it was (config problems below)"),
+            Outcome::Held => {
+                println!("{name}: left as it was (the file has unknown sections or keys, below)")
+            }
             Outcome::Failed(error) => {
                 println!("{name}: failed (below)");
                 failures.push(error);

@@ -46,6 +46,16 @@ pub(super) fn check(text: &str) -> Result<String, String> {
             found()
         ));
     }
+    // sshd separates the fields by spaces and tabs only (sshkey_read): with a form feed or
+    // another control character between them it reads one field and skips the key.
+    if let Some(position) = line.chars().position(|c| c.is_control() && c != '\t') {
+        return Err(format!(
+            "expected the fields separated by spaces or tabs and no other control character \
+             (sshd would skip this key), found {} with a control character at character {}",
+            found(),
+            position + 1
+        ));
+    }
     let mut fields = line.split_ascii_whitespace();
     let (Some(kind), data) = (fields.next(), fields.next()) else {
         return Err(format!("expected {EXPECTED}, found \"\""));
@@ -162,6 +172,8 @@ mod tests {
         assert_eq!(check(&format!("  {ED25519}\n")), Ok(ED25519.to_string()));
         let spaced = format!("{bare} Jane Doe (laptop)");
         assert_eq!(check(&spaced), Ok(spaced.clone()));
+        let tabbed = bare.replace(' ', "\t");
+        assert_eq!(check(&tabbed), Ok(tabbed.clone()));
     }
 
     #[test]
@@ -187,6 +199,14 @@ mod tests {
             (format!("{kind} {}", data("ssh-ed25519", &[])), "truncated"),
             (format!("{ED25519}\n{ED25519}"), "on 2 lines"),
             (format!("{kind}\r{blob}"), "single line"),
+            (
+                format!("{kind}\u{c}{blob}"),
+                "control character at character 12",
+            ),
+            (format!("{kind} {blob}\u{c}staff"), "control character"),
+            (format!("{kind}\u{b}{blob}"), "control character"),
+            (format!("{kind} {blob} staff\u{1b}[2J"), "control character"),
+            (format!("{kind} {blob} a\u{85}b"), "control character"),
         ];
         for (line, reason) in cases {
             let message = check(&line).expect_err(&line);

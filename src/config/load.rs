@@ -32,7 +32,8 @@ impl Settings {
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Settings, ConfigError> {
         let mut table = raw::parse(text, source)?;
-        environment::apply(&mut table, env);
+        let overridden = environment::apply(&mut table, env);
         validate::validate(&table, source)
+            .map_err(|error| environment::name_variables(error, &overridden))
     }
 }

@@ -19,6 +19,7 @@ mod load;
 mod locate;
 mod raw;
 mod reader;
+mod region;
 mod secret;
 mod settings;
 mod suggest;

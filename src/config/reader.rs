@@ -38,6 +38,16 @@ impl Key {
     }
 }
 
+/// How every problem about a name no validator asked for begins (see [`Section::finish`]).
+const UNKNOWN_KEY: &str = "unknown key";
+
+/// Whether `problem` is about a section or key that no validator knows, as opposed to a known
+/// key with a wrong value: the difference between a file that was misread and one that was
+/// read but is wrong.
+pub(super) fn is_unknown_key(problem: &Problem) -> bool {
+    problem.message.starts_with(UNKNOWN_KEY)
+}
+
 /// Marks that a problem was recorded for a key, so callers skip checks that would only
 /// repeat it.
 pub(super) struct Reported;
@@ -301,12 +311,12 @@ impl<'a> Section<'a> {
                 continue;
             }
             let message = match suggest::closest(name, &self.taken) {
-                Some(near) => format!("unknown key (did you mean `{near}`?)"),
+                Some(near) => format!("{UNKNOWN_KEY} (did you mean `{near}`?)"),
                 None if self.name.is_empty() => {
-                    format!("unknown key (known sections: {})", self.taken.join(", "))
+                    format!("{UNKNOWN_KEY} (known sections: {})", self.taken.join(", "))
                 }
                 None => format!(
-                    "unknown key (known keys in [{}]: {})",
+                    "{UNKNOWN_KEY} (known keys in [{}]: {})",
                     self.name,
                     self.taken.join(", ")
                 ),

@@ -1,11 +1,13 @@
 //! "Did you mean …?" for unknown keys.
 
 /// The known key closest to `unknown`, if it is within two single-character edits (a typo,
-/// not a different word).
+/// not a different word). Case does not count: every known key is lowercase, and `[WIFI]` is
+/// the same word as `[wifi]` to the person who typed it.
 pub(super) fn closest<'k>(unknown: &str, known: &[&'k str]) -> Option<&'k str> {
+    let unknown = unknown.to_lowercase();
     known
         .iter()
-        .map(|&candidate| (edit_distance(unknown, candidate), candidate))
+        .map(|&candidate| (edit_distance(&unknown, candidate), candidate))
         .filter(|&(distance, _)| distance <= 2)
         .min_by_key(|&(distance, _)| distance)
         .map(|(_, candidate)| candidate)
@@ -49,5 +51,9 @@ mod tests {
         assert_eq!(closest("pol_interval", &known), Some("poll_interval"));
         assert_eq!(closest("timeot", &known), Some("timeout"));
         assert_eq!(closest("frequency", &known), None);
+        let sections = ["household", "wifi", "ssh"];
+        assert_eq!(closest("WIFI", &sections), Some("wifi"));
+        assert_eq!(closest("Wi-Fi", &sections), Some("wifi"));
+        assert_eq!(closest("SSH", &sections), Some("ssh"));
     }
 }

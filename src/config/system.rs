@@ -2,8 +2,15 @@
 //! the host name, `[wifi]`, `[ssh]`), each validated on its own for `provision`.
 //!
 //! `provision` must apply whatever part of the file is right: a broken `[eagle]` is no reason
-//! to leave the Wi-Fi unset, and a typo in `[wifi]` no reason to leave the SSH keys out. So
+//! to leave the Wi-Fi unset, and a typo in `[wifi]` no reason to leave the host name out. So
 //! each part gets its own problems, from the same section validators [`crate::config::load`] uses.
+//!
+//! One kind of mistake is not confined to a part: a name that no validator knows (`[WIFI]`,
+//! `[Wi-Fi]`, a forgotten `[ssh]` header that puts `authorized_keys` into `[wifi]`). Then the
+//! file says something provision did not understand, and an absent `[wifi]` or an empty key
+//! list may not mean "no Wi-Fi", "no SSH". Such names are collected in
+//! [`SystemSettings::unknown`], and provision then leaves every part that can cut a box off its
+//! network exactly as it was.
 
 use std::path::{Path, PathBuf};
 
@@ -12,17 +19,9 @@ use toml::Table;
 use super::error::{ConfigError, Problem};
 use super::load;
 use super::raw;
-use super::reader::Section;
+use super::reader::{self, Section};
 use super::settings::{HouseholdSettings, SshSettings, WifiSettings};
-use super::suggest;
 use super::validate;
-
-/// The sections `provision` reads. A misspelt one (`[wfi]`) counts as a problem of the part
-/// it is nearest to, so a typo keeps that part's files as they are instead of removing them.
-const SYSTEM_SECTIONS: [&str; 3] = ["household", "wifi", "ssh"];
-
-/// The daemon's sections: `provision` does not read them, only knows their names.
-const DAEMON_SECTIONS: [&str; 5] = ["eagle", "storage", "s3", "led", "clock"];
 
 /// The parts of a config file that `provision` applies, each valid or with its own problems.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +34,11 @@ pub struct SystemSettings {
     pub wifi: Result<Option<WifiSettings>, Vec<Problem>>,
     /// `[ssh]`.
     pub ssh: Result<SshSettings, Vec<Problem>>,
+    /// Every section or key of the file that no part of the program knows, outside the parts
+    /// above (whose own unknown keys are among their problems). Any name here, or an unknown
+    /// key in a part, means the file was not understood as a whole: see
+    /// [`SystemSettings::understood`].
+    pub unknown: Vec<Problem>,
 }
 
 impl SystemSettings {
@@ -45,10 +49,26 @@ impl SystemSettings {
         Ok(parts(&table, source))
     }
 
-    /// Every problem of the parts, in file-section order, as one error that lists them like
-    /// `check-config` does; `None` when all three parts are valid.
+    /// Whether every section and key of the file is one the program knows (values may still
+    /// be wrong). Only then may provision take an absent `[wifi]` or an empty
+    /// `ssh.authorized_keys` at its word and remove access.
+    pub fn understood(&self) -> bool {
+        self.unknown.is_empty() && self.part_problems().all(|p| !reader::is_unknown_key(p))
+    }
+
+    /// Every problem of the parts, then the unknown names elsewhere, as one error that lists
+    /// them like `check-config` does; `None` when there is none.
     pub fn problems(&self) -> Option<ConfigError> {
-        let problems: Vec<Problem> = [
+        let problems: Vec<Problem> = self.part_problems().chain(&self.unknown).cloned().collect();
+        (!problems.is_empty()).then(|| ConfigError::Invalid {
+            path: self.source.clone(),
+            problems,
+        })
+    }
+
+    /// The problems of the three parts, in file-section order.
+    fn part_problems(&self) -> impl Iterator<Item = &Problem> {
+        [
             self.household.as_ref().err(),
             self.wifi.as_ref().err(),
             self.ssh.as_ref().err(),
@@ -56,12 +76,6 @@ impl SystemSettings {
         .into_iter()
         .flatten()
         .flatten()
-        .cloned()
-        .collect();
-        (!problems.is_empty()).then(|| ConfigError::Invalid {
-            path: self.source.clone(),
-            problems,
-        })
     }
 }
 
@@ -73,35 +87,30 @@ pub fn load_system(path: &Path) -> Result<SystemSettings, ConfigError> {
 
 fn parts(table: &Table, source: &Path) -> SystemSettings {
     let mut root = Section::root(table);
-    let mut problems: [Vec<Problem>; 3] = Default::default();
-    let [household_problems, wifi_problems, ssh_problems] = &mut problems;
-    let household = root.section("household", household_problems, validate::household);
-    let wifi = root.section("wifi", wifi_problems, validate::wifi);
-    let ssh = root.section("ssh", ssh_problems, validate::ssh);
-    // Taken only so that they are known names; their contents are the daemon's business.
-    for name in DAEMON_SECTIONS {
-        let _ = root.table(name, &mut Vec::new());
-    }
-    let mut unknown = Vec::new();
-    root.finish(&mut unknown);
-    let known: Vec<&str> = SYSTEM_SECTIONS
-        .iter()
-        .chain(&DAEMON_SECTIONS)
-        .copied()
-        .collect();
-    for problem in unknown {
-        let near = suggest::closest(&problem.key, &known);
-        if let Some(index) = SYSTEM_SECTIONS.iter().position(|&name| Some(name) == near) {
-            problems[index].push(problem);
-        }
-    }
-    let [household_problems, wifi_problems, ssh_problems] = problems;
-    SystemSettings {
+    let mut household_problems = Vec::new();
+    let mut wifi_problems = Vec::new();
+    let mut ssh_problems = Vec::new();
+    let household = root.section("household", &mut household_problems, validate::household);
+    let wifi = root.section("wifi", &mut wifi_problems, validate::wifi);
+    let ssh = root.section("ssh", &mut ssh_problems, validate::ssh);
+    let mut system = SystemSettings {
         source: source.to_path_buf(),
         household: valid(household, household_problems),
         wifi: valid(wifi, wifi_problems),
         ssh: valid(ssh, ssh_problems),
-    }
+        unknown: Vec::new(),
+    };
+    // The full validation is the one list of every known section and key (the daemon's
+    // included); of its problems only the unknown names matter here, the daemon's values not.
+    let everything = validate::validate(table, source).err();
+    let all = everything.as_ref().map_or(&[][..], ConfigError::problems);
+    system.unknown = all
+        .iter()
+        .filter(|problem| reader::is_unknown_key(problem))
+        .filter(|problem| !system.part_problems().any(|known| known == *problem))
+        .cloned()
+        .collect();
+    system
 }
 
 /// A part's settings if it has no problem at all.
@@ -192,40 +201,41 @@ mod tests {
     }
 
     #[test]
-    fn a_misspelt_system_section_is_a_problem_of_its_part() {
-        let settings = system(&GOOD.replace("[wifi]", "[wfi]"));
-        assert_eq!(keys(&settings.wifi.unwrap_err()), ["wfi"]);
-        let settings = system(&GOOD.replace("[ssh]", "[shh]"));
-        assert_eq!(keys(&settings.ssh.unwrap_err()), ["shh"]);
-        assert!(settings.wifi.is_ok());
-        // A misspelt daemon section is not provisioning's concern, even one near "ssh".
-        let settings = system(&format!("{GOOD}\n[eagel]\nx = 1\n[s3x]\ny = 1\n"));
-        assert!(settings.problems().is_none(), "{:?}", settings.problems());
-    }
-
-    #[test]
-    fn every_section_of_the_full_validation_is_known_here() {
-        let table: Table = "zzz = 1".parse().unwrap();
-        let error = validate::validate(&table, Path::new("/c.toml")).unwrap_err();
-        let message = &error
-            .problems()
-            .iter()
-            .find(|problem| problem.key == "zzz")
-            .unwrap()
-            .message;
-        let listed = message
-            .strip_prefix("unknown key (known sections: ")
-            .and_then(|rest| rest.strip_suffix(')'))
-            .unwrap();
-        let mut listed: Vec<&str> = listed.split(", ").collect();
-        let mut here: Vec<&str> = SYSTEM_SECTIONS
-            .iter()
-            .chain(&DAEMON_SECTIONS)
-            .copied()
-            .collect();
-        listed.sort_unstable();
-        here.sort_unstable();
-        assert_eq!(listed, here);
+    fn names_nobody_knows_mean_the_file_was_not_understood() {
+        assert!(system(GOOD).understood());
+        // Misspelt headers: the parts read as absent, and the names are reported.
+        let settings = system(&GOOD.replace("[wifi]", "[WIFI]").replace("[ssh]", "[Wi-Fi]"));
+        assert!(!settings.understood());
+        assert_eq!(settings.wifi, Ok(None));
+        assert_eq!(keys(&settings.unknown), ["WIFI", "Wi-Fi"]);
+        assert_eq!(
+            settings.unknown[0].message,
+            "unknown key (did you mean `wifi`?)"
+        );
+        // A daemon section counts too, and so does a key of any section.
+        for text in [
+            format!("{GOOD}\n[eagel]\nx = 1\n"),
+            format!("{GOOD}\n[s3]\nbucket = \"b\"\nssid = \"HomeNet\"\n"),
+            format!("top = 1\n{GOOD}"),
+        ] {
+            let settings = system(&text);
+            assert!(!settings.understood(), "{text}");
+            assert!(settings.problems().is_some(), "{text}");
+            assert!(settings.wifi.is_ok() && settings.ssh.is_ok(), "{text}");
+        }
+        // A forgotten [ssh] header puts its key into [wifi]: listed once, as wifi's problem.
+        let settings = system(&GOOD.replace("[ssh]", ""));
+        assert!(!settings.understood());
+        assert_eq!(
+            keys(&settings.wifi.clone().unwrap_err()),
+            ["wifi.authorized_keys"]
+        );
+        assert!(settings.unknown.is_empty(), "{:?}", settings.unknown);
+        assert_eq!(settings.problems().unwrap().problems().len(), 1);
+        // Wrong values in the daemon's sections are not provisioning's concern.
+        let settings = system(&format!("{GOOD}\n[eagle]\nhost = 5\n"));
+        assert!(settings.understood());
+        assert!(settings.problems().is_none());
     }
 
     #[test]

@@ -14,6 +14,7 @@ use super::authorized_key;
 use super::error::{ConfigError, Problem};
 use super::key_template;
 use super::reader::{Key, Reported, Section};
+use super::region;
 use super::secret::Secret;
 use super::settings::*;
 use super::units::{parse_duration, parse_size};
@@ -53,12 +54,9 @@ const BUCKET: Key = Key::plain(
     "an S3 bucket name: 3 to 63 lowercase letters, digits, '.' or '-', starting and ending \
      with a letter or digit (required unless s3.endpoint is a file:// directory)",
 );
-const REGION: Key = Key::plain("region", r#"a region name such as "us-east-1""#);
+const REGION: Key = Key::plain("region", region::AWS_EXPECTED);
 const ENDPOINT: Key = Key::plain("endpoint", ENDPOINT_EXPECTED);
-const PREFIX: Key = Key::plain(
-    "prefix",
-    r#"a key prefix not starting with '/', such as "study-2026/""#,
-);
+const PREFIX: Key = Key::plain("prefix", key_template::PREFIX_EXPECTED);
 const ACCESS_KEY_ID: Key = Key::secret("access_key_id", "a string");
 const SECRET_ACCESS_KEY: Key = Key::secret("secret_access_key", "a string");
 const BATCH_PERIOD: Key = Key::plain("batch_period", DURATION);
@@ -223,14 +221,16 @@ fn storage(mut s: Section, p: &mut Vec<Problem>) -> Option<StorageSettings> {
 
 fn s3(mut s: Section, p: &mut Vec<Problem>) -> Option<S3Settings> {
     let given_bucket = s.string(&BUCKET, p);
-    let region = s.optional(&REGION, "us-east-1".to_string(), p, |text| {
-        if text.is_empty() {
-            Err(REGION.expected)
-        } else {
-            Ok(text.to_string())
-        }
-    });
+    let given_region = s.string(&REGION, p);
     let endpoint = s.optional(&ENDPOINT, Endpoint::Aws, p, address::endpoint);
+    // Which names are regions depends on the endpoint: read both first.
+    let region = match given_region {
+        Err(Reported) => None,
+        Ok(None) => Some("us-east-1".to_string()),
+        Ok(Some(text)) => region::check(text, endpoint.as_ref())
+            .map_err(|message| s.report(REGION.name, message, p))
+            .ok(),
+    };
     let bucket = match (given_bucket, &endpoint) {
         (Err(Reported), _) => None,
         (Ok(Some(name)), _) if !name.is_empty() => {
@@ -255,13 +255,7 @@ fn s3(mut s: Section, p: &mut Vec<Problem>) -> Option<S3Settings> {
         }
     };
     let path_style = s.boolean("path_style", false, p);
-    let prefix = s.optional(&PREFIX, String::new(), p, |text| {
-        if text.starts_with('/') {
-            Err(PREFIX.expected)
-        } else {
-            Ok(text.to_string())
-        }
-    });
+    let prefix = s.optional(&PREFIX, String::new(), p, key_template::prefix);
     let access_key_id = s.optional(&ACCESS_KEY_ID, None, p, optional_secret);
     let secret_access_key = s.optional(&SECRET_ACCESS_KEY, None, p, optional_secret);
     let batch_period = s.optional(&BATCH_PERIOD, HOUR, p, |text| {
@@ -282,7 +276,7 @@ fn s3(mut s: Section, p: &mut Vec<Problem>) -> Option<S3Settings> {
         Ok(None) => Some(None),
         Ok(Some("")) => Some(None),
         Ok(Some(template)) => {
-            let found = key_template::problems(template, batch_period);
+            let found = key_template::problems(template, batch_period, prefix.as_deref());
             for message in &found {
                 s.report(KEY_TEMPLATE.name, message.clone(), p);
             }
@@ -518,6 +512,12 @@ mod tests {
             ("s3", "region", "\"eu-west-1\"", |s| {
                 s.s3.region == "eu-west-1"
             }),
+            ("s3", "region", "\"us-gov-west-1\"", |s| {
+                s.s3.region == "us-gov-west-1"
+            }),
+            ("s3", "prefix", "\"a.b/..c/d\"", |s| {
+                s.s3.prefix == "a.b/..c/d"
+            }),
             ("s3", "endpoint", "\"https://minio:9000/\"", |s| {
                 s.s3.endpoint == Endpoint::Custom("https://minio:9000".into())
             }),
@@ -640,7 +640,16 @@ mod tests {
             ("s3", "bucket", "\"-abc\"", "starting and ending"),
             ("s3", "bucket", "\"abc.\"", "starting and ending"),
             ("s3", "bucket", "\"\"", r#"file:// directory), found """#),
-            ("s3", "region", "\"\"", r#"expected a region name such as "us-east-1", found """#),
+            ("s3", "region", "\"\"", r#"expected an AWS region name such as "us-east-1", "eu-central-2""#),
+            ("s3", "region", "\"us-east1\"", r#"found "us-east1" (did you mean "us-east-1"?)"#),
+            ("s3", "region", "\"http://127.0.0.1:9000\"", r#"(s3.endpoint is "", i.e. Amazon S3; for another S3 service set s3.endpoint to its URL), found "http://127.0.0.1:9000""#),
+            ("s3", "region", "\"nyc3\"", "expected an AWS region name"),
+            ("s3", "region", "5", "expected an AWS region name"),
+            ("s3", "prefix", "\"../x/\"", r#"none of them empty, "." or "..", not starting with '/', without control characters, found "../x/""#),
+            ("s3", "prefix", "\"a//b/\"", "none of them empty"),
+            ("s3", "prefix", "\"a\\u000cb/\"", "without control characters"),
+            ("s3", "key_template", "\"{yyyy}{mm}{dd}{hh}\"", "expected {household} in the template"),
+            ("s3", "key_template", "\"{prefix}{household}/../{yyyy}{mm}{dd}{hh}\"", r#"no empty, "." or ".." segment"#),
             ("s3", "endpoint", "\"minio:9000\"", r#"found "minio:9000""#),
             ("s3", "endpoint", "\"file://data\"", "absolute directory"),
             ("s3", "path_style", "\"yes\"", r#"expected true or false, found the string "yes""#),
@@ -651,9 +660,9 @@ mod tests {
             ("s3", "batch_period", "\"2d\"", "between 1m and 1d"),
             ("s3", "batch_period", "\"90s\"", "a whole number of minutes"),
             ("s3", "batch_period", "\"7m\"", "divides 24h evenly"),
-            ("s3", "key_template", "\"{yyyy}{mm}{dd}\"", "expected {hh} in the template"),
-            ("s3", "key_template", "\"{yyyy}{mm}{dd}{hh}{x}\"", "found {x}"),
-            ("s3", "key_template", "\"/{yyyy}{mm}{dd}{hh}\"", "not starting with '/'"),
+            ("s3", "key_template", "\"{household}{yyyy}{mm}{dd}\"", "expected {hh} in the template"),
+            ("s3", "key_template", "\"{household}{yyyy}{mm}{dd}{hh}{x}\"", "found {x}"),
+            ("s3", "key_template", "\"/{household}{yyyy}{mm}{dd}{hh}\"", "not starting with '/'"),
             ("led", "backend", "\"GPIO\"", r#"expected one of "none", "sysfs", "gpio", found "GPIO""#),
             ("led", "sysfs_path", "1", "expected a path, found the integer 1"),
             ("led", "gpio_chip", "true", "expected a path, found the boolean true"),
@@ -737,7 +746,7 @@ mod tests {
         s3.insert("batch_period".into(), Value::String("5m".into()));
         s3.insert(
             "key_template".into(),
-            Value::String("{yyyy}{mm}{dd}{hh}".into()),
+            Value::String("{household}{yyyy}{mm}{dd}{hh}".into()),
         );
         let problems = run(&table).unwrap_err();
         assert_eq!(problems.len(), 1, "{problems:?}");
@@ -749,9 +758,66 @@ mod tests {
         s3.insert("batch_period".into(), Value::String("1d".into()));
         s3.insert(
             "key_template".into(),
-            Value::String("{yyyy}{mm}{dd}".into()),
+            Value::String("{household}/{yyyy}{mm}{dd}".into()),
         );
         assert_eq!(run(&table).unwrap().s3.batch_period, DAY);
+    }
+
+    /// The base config with these `[s3]` keys (TOML values) set, then validated.
+    fn with_s3(keys: &[(&str, &str)]) -> Result<Settings, Vec<Problem>> {
+        let mut table: Table = BASE.parse().unwrap();
+        let s3 = table["s3"].as_table_mut().unwrap();
+        for (key, value) in keys {
+            let value: Table = format!("v = {value}").parse().unwrap();
+            s3.insert(key.to_string(), value["v"].clone());
+        }
+        run(&table)
+    }
+
+    #[test]
+    fn which_regions_are_names_depends_on_the_endpoint() {
+        let custom = ("endpoint", "\"http://127.0.0.1:9000\"");
+        let settings = with_s3(&[custom, ("region", "\"garage\"")]).unwrap();
+        assert_eq!(settings.s3.region, "garage");
+        let problems = with_s3(&[custom, ("region", "\"http://evil:9000\"")]).unwrap_err();
+        assert_eq!(keys(&problems), ["s3.region"]);
+        assert!(
+            problems[0]
+                .message
+                .contains("the server's address goes in s3.endpoint"),
+            "{problems:?}"
+        );
+        // With an invalid endpoint, only the rule every endpoint shares is applied.
+        let problems = with_s3(&[("endpoint", "\"minio\""), ("region", "\"garage\"")]);
+        assert_eq!(keys(&problems.unwrap_err()), ["s3.endpoint"]);
+        let problems = with_s3(&[("endpoint", "\"minio\""), ("region", "\"a:b\"")]);
+        assert_eq!(keys(&problems.unwrap_err()), ["s3.endpoint", "s3.region"]);
+    }
+
+    #[test]
+    fn the_key_template_is_checked_with_the_prefix() {
+        let template = (
+            "key_template",
+            "\"{prefix}/{household}/{yyyy}{mm}{dd}{hh}\"",
+        );
+        let settings = with_s3(&[template, ("prefix", "\"study\"")]).unwrap();
+        assert_eq!(settings.s3.prefix, "study");
+        let problems = with_s3(&[template]).unwrap_err();
+        assert_eq!(keys(&problems), ["s3.key_template"]);
+        assert!(
+            problems[0].message.contains("(with s3.prefix = \"\")"),
+            "{problems:?}"
+        );
+        // A wrong prefix is reported alone, not again through the template.
+        let problems = with_s3(&[template, ("prefix", "\"../x/\"")]).unwrap_err();
+        assert_eq!(keys(&problems), ["s3.prefix"]);
+    }
+
+    fn keys(problems: &[Problem]) -> Vec<&str> {
+        problems
+            .iter()
+            .map(|problem| problem.key.as_str())
+            .collect()
     }
 
     #[test]

@@ -18,12 +18,30 @@ const SSH_DIR: &str = "root/.ssh";
 const AUTHORIZED_KEYS: &str = "root/.ssh/authorized_keys";
 
 /// Writes what `system` says into the files under `root` (`/` on the Pi), part by part: a
-/// part with problems, or one whose files cannot be written, does not stop the others.
+/// part with problems, or one whose files cannot be written, does not stop the others. The
+/// parts that give access to the box are applied only from a file that was understood whole.
 pub fn apply(system: &SystemSettings, root: &Path) -> Report {
+    let understood = system.understood();
     Report {
         hostname: part(&system.household, |household| hostname(household, root)),
-        wifi: part(&system.wifi, |wifi| self::wifi(wifi.as_ref(), root)),
-        ssh: part(&system.ssh, |ssh| self::ssh(ssh, root)),
+        wifi: access_part(understood, &system.wifi, |wifi| {
+            self::wifi(wifi.as_ref(), root)
+        }),
+        ssh: access_part(understood, &system.ssh, |ssh| self::ssh(ssh, root)),
+    }
+}
+
+/// A part through which staff reach the box: applied like any [`part`], but held as it is
+/// when the file has names nobody knows. `[WIFI]` instead of `[wifi]` reads as "no Wi-Fi",
+/// and writing that would cut a remote box off its network by a typo.
+fn access_part<T>(
+    understood: bool,
+    settings: &Result<T, Vec<Problem>>,
+    apply: impl FnOnce(&T) -> Result<Applied, ProvisionError>,
+) -> Outcome {
+    match settings {
+        Ok(_) if !understood => Outcome::Held,
+        _ => part(settings, apply),
     }
 }
 

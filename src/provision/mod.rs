@@ -13,8 +13,11 @@
 //! A file is written only when its content or mode differs (the SD card is not rewritten at
 //! every boot), and then atomically. The parts are independent: one with a mistake in the
 //! config is left exactly as it was (a typo in `[wifi]` must not cut a remote box off its
-//! network), and the others are still applied. The rest of the file (`[eagle]`, `[s3]`, …)
-//! is the logger's and does not matter here.
+//! network), and the others are still applied. The values of the rest of the file
+//! (`[eagle]`, `[s3]`, …) are the logger's and do not matter here; but a section or key that
+//! nothing knows, anywhere, means the file was misread, and then the parts that give access
+//! to the box (Wi-Fi, SSH) are held as they are: a part added later decides the same way, by
+//! being applied with `part` or `access_part`.
 
 mod apply;
 mod authorized_keys;

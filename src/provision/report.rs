@@ -21,6 +21,10 @@ pub enum Outcome {
     /// The part has config problems ([`crate::config::SystemSettings::problems`] lists them):
     /// its files were left exactly as they were.
     Invalid,
+    /// The part can cut the box off its network (Wi-Fi, SSH) and the file has sections or keys
+    /// the program does not know ([`crate::config::SystemSettings::unknown`]): what the file
+    /// means for this part is uncertain, so its files were left exactly as they were.
+    Held,
     /// Writing failed; the part may be half applied (one of its files written).
     Failed(ProvisionError),
 }

@@ -45,10 +45,7 @@ impl S3Sink {
                 region: settings.region.clone(),
                 endpoint: url.clone(),
             },
-            _ => settings
-                .region
-                .parse()
-                .map_err(|e| UploadError::Config(format!("s3.region: {e}")))?,
+            _ => aws_region(&settings.region)?,
         };
         let mut bucket = Bucket::new(&settings.bucket, region, credentials)
             .map_err(|e| UploadError::Config(format!("s3 bucket: {e}")))?;
@@ -63,6 +60,31 @@ impl S3Sink {
     pub fn bucket(&self) -> &Bucket {
         &self.bucket
     }
+}
+
+/// Amazon S3's endpoint for the AWS region `name`. Not rust-s3's `Region::from_str`, which
+/// turns a name it does not list into a custom endpoint of that name (`http://host:port`
+/// would become the upload host) and maps some names to other providers (`nyc3`): here the
+/// name only ever fills the AWS host pattern, and one that is not a DNS label is refused.
+fn aws_region(name: &str) -> Result<Region, UploadError> {
+    let label = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !label {
+        return Err(UploadError::Config(format!(
+            "s3.region: {name:?} is not an AWS region name"
+        )));
+    }
+    let domain = if name.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    Ok(Region::Custom {
+        region: name.to_string(),
+        endpoint: format!("https://s3.{name}.{domain}"),
+    })
 }
 
 impl ObjectSink for S3Sink {
@@ -108,4 +130,60 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
         current = next;
     }
     current.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secret;
+
+    fn sink(region: &str) -> Result<S3Sink, UploadError> {
+        S3Sink::new(&S3Settings {
+            bucket: "iseif-rainforest".into(),
+            region: region.into(),
+            endpoint: Endpoint::Aws,
+            path_style: false,
+            prefix: String::new(),
+            access_key_id: Some(Secret::new("AKIAEXAMPLE")),
+            secret_access_key: Some(Secret::new("secret")),
+            batch_period: Duration::from_secs(3_600),
+            key_template: None,
+            fleet_spread: Duration::ZERO,
+        })
+    }
+
+    #[test]
+    fn an_aws_region_only_ever_picks_an_amazon_host() {
+        let cases = [
+            ("us-east-1", "iseif-rainforest.s3.us-east-1.amazonaws.com"),
+            (
+                "eu-central-2",
+                "iseif-rainforest.s3.eu-central-2.amazonaws.com",
+            ),
+            // Not in rust-s3's list: it would have made "us-gov-west-1" the host.
+            (
+                "us-gov-west-1",
+                "iseif-rainforest.s3.us-gov-west-1.amazonaws.com",
+            ),
+            (
+                "cn-north-1",
+                "iseif-rainforest.s3.cn-north-1.amazonaws.com.cn",
+            ),
+            // rust-s3 maps this one to DigitalOcean.
+            ("nyc3", "iseif-rainforest.s3.nyc3.amazonaws.com"),
+        ];
+        for (region, host) in cases {
+            let sink = sink(region).unwrap();
+            assert_eq!(sink.bucket().host(), host, "{region}");
+            assert_eq!(sink.bucket().scheme(), "https", "{region}");
+            assert_eq!(sink.bucket().region().to_string(), region);
+        }
+        for region in ["http://127.0.0.1:9000", "evil.example", "", "US-EAST-1"] {
+            let error = sink(region).unwrap_err();
+            assert!(
+                matches!(&error, UploadError::Config(message) if message.starts_with("s3.region: ")),
+                "{region}: {error:?}"
+            );
+        }
+    }
 }
