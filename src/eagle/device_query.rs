@@ -76,7 +76,7 @@ pub fn parse_device_query(body: &str) -> Result<MeterSample, EagleError> {
         let variables = collect_variables(components);
         Ok(decode(meter, meter_time, &variables))
     })
-    .map_err(|e| malformed("bad-xml", e.to_string()))?
+    .map_err(|e| malformed(e.kind(), e.to_string()))?
 }
 
 /// Gathers every `<Variable>` under `<Components>` by lowercased name.
