@@ -32,6 +32,15 @@ pub struct MeterSample {
     pub anomalies: Vec<Anomaly>,
 }
 
+impl MeterSample {
+    /// True when the reply carries a demand or a summation. A reply with neither (every value
+    /// empty: the EAGLE answers, but the utility's meter has stopped reporting to it) is not a
+    /// reading; the other fields (price, tier) say nothing about the household's energy.
+    pub fn has_values(&self) -> bool {
+        self.demand_kw.is_some() || self.delivered_kwh.is_some() || self.received_kwh.is_some()
+    }
+}
+
 /// A value in an otherwise good reply that the logger refused to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Anomaly {
