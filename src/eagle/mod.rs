@@ -14,7 +14,7 @@ pub mod request;
 mod sample;
 pub mod transport;
 pub mod value;
-mod xml;
+pub mod xml;
 
 pub use error::EagleError;
 pub use gateway::{Api, Eagle};
