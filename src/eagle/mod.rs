@@ -12,6 +12,7 @@ mod gateway;
 pub mod legacy;
 pub mod request;
 mod sample;
+pub mod text_field;
 pub mod transport;
 pub mod value;
 pub mod xml;
