@@ -29,8 +29,10 @@ impl HealthTracker {
     ///
     /// A [`DaemonEvent::Repeat`] proves the EAGLE answers and the meter is joined, so it
     /// clears a credential or meter-offline verdict, but it is not a new reading: repeats
-    /// for longer than [`HealthThresholds::silence`] mean the meter stopped reporting, which
-    /// the household sees as "EAGLE unreachable" (the fix is the same: look at the EAGLE).
+    /// for longer than [`HealthThresholds::silence`] mean the EAGLE is stuck on an old
+    /// reading, which the household sees as "EAGLE unreachable" (the fix is the same: look at
+    /// the EAGLE). A [`DaemonEvent::NoValues`] clears the same verdicts and, once the silence
+    /// has passed, makes it "meter not reporting" instead.
     pub fn observe(&mut self, event: &DaemonEvent, now: Instant) {
         let facts = &mut self.facts;
         match event {

@@ -33,6 +33,8 @@ pub enum Fault {
     MeterNotJoined,
     /// The meter stops reporting to the EAGLE (2025 firmware, HA #149350): it stays
     /// `Connected` with LastContact moving, but every `<Value>` of `device_query` is empty.
+    /// EAGLE-200/3 profiles only: a legacy profile answers as usual, but, as under any
+    /// body-level fault, its replies do not count as served.
     NoValues,
 }
 
