@@ -7,7 +7,7 @@ use std::str::FromStr;
 use chrono::{DateTime, TimeZone, Utc};
 use rainforest_logger::reading::{ClockStamp, Reading, StoredReading};
 use rainforest_logger::store::{
-    EventDelta, Store, StoreError, APPLICATION_ID, SCHEMA_VERSION, UPLOAD_EVENT,
+    EventDelta, Store, StoreError, APPLICATION_ID, NO_VALUES_EVENT, SCHEMA_VERSION, UPLOAD_EVENT,
 };
 use rust_decimal::Decimal;
 
@@ -444,6 +444,40 @@ fn tampered_row_is_reported_not_guessed() {
         .unwrap();
     let err = store.readings_after(0, 1).unwrap_err();
     assert!(matches!(err, StoreError::BadRow { seq: 1, .. }), "{err}");
+}
+
+#[test]
+fn meter_not_reporting_once_replies_without_values_outlast_the_silence() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&db_path(&dir)).unwrap();
+    let minute = std::time::Duration::from_secs(60);
+    let no_values_at = |store: &mut Store, ms| {
+        let delta = EventDelta {
+            name: NO_VALUES_EVENT.into(),
+            count: 10,
+            last_message: Some("no values".into()),
+            at: at(ms),
+        };
+        store.record_events(&[delta]).unwrap();
+        store.status().unwrap().meter_not_reporting(minute)
+    };
+    // Nothing stored ever: any reply without values says it.
+    assert_eq!(store.status().unwrap().meter_not_reporting(minute), None);
+    assert_eq!(no_values_at(&mut store, 1_000), Some(at(1_000)));
+    // After a reading (at full(0).time): only once the empty replies outlast a minute.
+    let read = full(0).time.timestamp_millis();
+    store.insert(&full(0)).unwrap();
+    assert_eq!(store.status().unwrap().meter_not_reporting(minute), None);
+    assert_eq!(no_values_at(&mut store, read + 59_999), None);
+    assert_eq!(
+        no_values_at(&mut store, read + 60_000),
+        Some(at(read + 60_000))
+    );
+    // Values again: a newer reading clears it.
+    let mut next = full(1);
+    next.time = at(read + 66_000);
+    store.insert(&next).unwrap();
+    assert_eq!(store.status().unwrap().meter_not_reporting(minute), None);
 }
 
 #[test]

@@ -69,6 +69,9 @@ pub async fn demo(profile: &str, duration: Option<&str>) -> Result<(), CommandEr
                         println!("{}  (buffer: {pending} pending upload)", describe(&row));
                     }
                     Ok(DaemonEvent::PollFailed { kind, .. }) => println!("poll failed: {kind}"),
+                    Ok(DaemonEvent::NoValues) => {
+                        println!("the EAGLE answered without values (meter not reporting)")
+                    }
                     Ok(DaemonEvent::StorageFailed { waiting }) => {
                         println!("buffer write failed; {waiting} reading(s) held in memory")
                     }

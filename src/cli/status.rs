@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::{load_settings, CommandError};
+use crate::health::{HealthThresholds, LedState};
 use crate::store::{StatusReport, Store};
 use crate::upload::{ConfiguredSink, ObjectSink, DROPPED_EVENT};
 
@@ -44,6 +45,14 @@ fn print_report(household: &str, path: &Path, target: &str, report: &StatusRepor
             last.reading.meter
         ),
         None => println!("last reading     none"),
+    }
+    if let Some(seen) = report.meter_not_reporting(HealthThresholds::default().silence) {
+        let state = LedState::MeterNotReporting;
+        println!(
+            "health           {state}: the EAGLE answered without values at {}; {}",
+            seen.to_rfc3339(),
+            state.meaning()
+        );
     }
     println!("upload target    {target}");
     println!("last upload      {}", time(report.last_upload));

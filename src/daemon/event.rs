@@ -9,6 +9,9 @@ pub enum DaemonEvent {
     Stored(Box<StoredReading>),
     /// The poll returned the reading already stored (LastContact did not advance).
     Repeat,
+    /// The EAGLE answered, the meter is joined, but the reply carried no demand and no
+    /// summation: nothing was stored (the meter is not reporting).
+    NoValues,
     /// The poll failed; the next tick tries again.
     PollFailed {
         /// Stable short name of the failure (see [`crate::eagle::EagleError::kind`]).

@@ -16,6 +16,7 @@ use super::recorder::{Outcome, Recorder};
 use super::source::MeterSource;
 use crate::eagle::{EagleError, MeterSample};
 use crate::problems::Problems;
+use crate::store::NO_VALUES_EVENT;
 
 /// How often counters are written to the database (each write costs the SD card a page).
 pub const COUNTERS_EVERY: Duration = Duration::from_secs(60);
@@ -100,7 +101,19 @@ impl<S: MeterSource> PollLoop<S> {
             self.problems
                 .report(Level::Warn, &format!("value.{}", anomaly.kind()), &message);
         }
+        let meter = sample.meter.clone();
         match self.recorder.record(sample).await {
+            Outcome::NoValues => {
+                self.problems.report(
+                    Level::Warn,
+                    NO_VALUES_EVENT,
+                    &format!(
+                        "meter {meter}: the EAGLE answers but has no demand and no summation \
+                         (the meter is not reporting to it); nothing stored"
+                    ),
+                );
+                let _ = self.events.send(DaemonEvent::NoValues);
+            }
             Outcome::Repeat => {
                 self.problems.count("poll.repeat");
                 let _ = self.events.send(DaemonEvent::Repeat);

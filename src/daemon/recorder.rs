@@ -18,6 +18,9 @@ pub const MAX_WAITING: usize = 10_000;
 /// What became of one sample.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
+    /// The reply carried no demand and no summation ([`MeterSample::has_values`]): nothing
+    /// was stored, and it is not a reference for dedupe either.
+    NoValues,
     /// The EAGLE served the reading already recorded (LastContact did not advance).
     Repeat,
     /// A new reading; `stored` lists the rows committed by this call (the new reading and
@@ -79,9 +82,12 @@ impl Recorder {
         self.last_store_error.as_ref()
     }
 
-    /// Records one sample: a repeat is only reported; a new reading is queued and the queue is
-    /// written to the database.
+    /// Records one sample: a reply without values and a repeat are only reported; a new
+    /// reading is queued and the queue is written to the database.
     pub async fn record(&mut self, sample: MeterSample) -> Outcome {
+        if !sample.has_values() {
+            return Outcome::NoValues;
+        }
         let key = (sample.meter.clone(), sample.meter_time);
         let mut meter_time_backwards = false;
         if let Some((meter, time)) = &self.last {

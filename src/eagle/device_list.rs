@@ -52,7 +52,7 @@ pub fn parse_device_list(body: &str) -> Result<Vec<DeviceEntry>, EagleError> {
         }
         xml::children(root, "Device").map(parse_device).collect()
     })
-    .map_err(|e| malformed("bad-xml", e.to_string()))??;
+    .map_err(|e| malformed(e.kind(), e.to_string()))??;
     Ok(entries)
 }
 

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use super::device_list::{parse_hardware_address, parse_last_contact};
 use super::error::EagleError;
 use super::sample::{Anomaly, MeterSample};
+use super::text_field;
 use super::value::{check_demand, parse_value, to_base_unit, unwrap_negative, Value};
 use super::xml;
 
@@ -76,7 +77,7 @@ pub fn parse_device_query(body: &str) -> Result<MeterSample, EagleError> {
         let variables = collect_variables(components);
         Ok(decode(meter, meter_time, &variables))
     })
-    .map_err(|e| malformed("bad-xml", e.to_string()))?
+    .map_err(|e| malformed(e.kind(), e.to_string()))?
 }
 
 /// Gathers every `<Variable>` under `<Components>` by lowercased name.
@@ -178,7 +179,11 @@ fn decode(
             }
         }
     });
-    let currency = text(variables, CURRENCY).and_then(|c| currency_code(&c));
+    let currency = lookup(variables, CURRENCY)
+        .and_then(|(raw, name)| text_field::currency(raw.value.as_deref()?, name, &mut anomalies));
+    let rate_label = lookup(variables, RATE_LABEL).and_then(|(raw, name)| {
+        text_field::rate_label(raw.value.as_deref()?, name, &mut anomalies)
+    });
     let tier = text(variables, TIER).and_then(|t| t.parse::<i64>().ok());
     MeterSample {
         meter,
@@ -188,29 +193,10 @@ fn decode(
         received_kwh,
         price,
         currency,
-        rate_label: text(variables, RATE_LABEL),
+        rate_label,
         tier,
         anomalies,
     }
-}
-
-/// An ISO 4217 alphabetic code from what the firmware sends: the code itself (`USD`) or the
-/// numeric code (`840`) for the currencies of the utilities that deployed EAGLEs.
-pub fn currency_code(text: &str) -> Option<String> {
-    let text = text.trim();
-    if text.len() == 3 && text.chars().all(|c| c.is_ascii_alphabetic()) {
-        return Some(text.to_ascii_uppercase());
-    }
-    let code = match text.trim_start_matches('0').parse::<u16>().ok()? {
-        36 => "AUD",
-        124 => "CAD",
-        554 => "NZD",
-        826 => "GBP",
-        840 => "USD",
-        978 => "EUR",
-        _ => return None,
-    };
-    Some(code.to_string())
 }
 
 #[cfg(test)]
@@ -371,10 +357,15 @@ mod tests {
     }
 
     #[test]
-    fn currency_codes() {
-        assert_eq!(currency_code("usd").as_deref(), Some("USD"));
-        assert_eq!(currency_code("840").as_deref(), Some("USD"));
-        assert_eq!(currency_code("0348"), None);
-        assert_eq!(currency_code(""), None);
+    fn over_long_text_is_dropped_and_the_reading_kept() {
+        let body = fixture("device_query_all_2019.xml")
+            .replace("Block 1", &"B".repeat(100_000))
+            .replace("<Value>USD</Value>", "<Value>US Dollars</Value>");
+        let s = parse_device_query(&body).unwrap();
+        assert_eq!(s.rate_label, None);
+        assert_eq!(s.currency, None);
+        assert_eq!(s.demand_kw, dec("2.79"));
+        let kinds: Vec<_> = s.anomalies.iter().map(Anomaly::kind).collect();
+        assert_eq!(kinds, ["bad-text", "bad-text"]);
     }
 }

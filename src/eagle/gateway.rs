@@ -178,7 +178,10 @@ impl Eagle {
         let mut anomalies = Vec::new();
         // A price the EAGLE cannot give is not a reason to lose the reading.
         let price = match legacy::parse_price(&self.legacy(LegacyCommand::Price).await?) {
-            Ok(price) => price,
+            Ok(mut price) => {
+                anomalies.append(&mut price.anomalies);
+                price
+            }
             Err(e) => {
                 anomalies.push(Anomaly::Unparseable {
                     variable: LegacyCommand::Price.name().to_string(),

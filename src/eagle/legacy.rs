@@ -10,8 +10,9 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value as Json};
 
 use super::device_list::parse_hardware_address;
-use super::device_query::currency_code;
 use super::error::EagleError;
+use super::sample::Anomaly;
+use super::text_field;
 
 /// Unix time of the ZigBee epoch, 2000-01-01T00:00:00Z.
 const ZIGBEE_EPOCH: i64 = 946_684_800;
@@ -47,6 +48,8 @@ pub struct LegacyPrice {
     pub tier: Option<i64>,
     /// Rate label.
     pub rate_label: Option<String>,
+    /// Currency or rate label refused (see [`text_field`]); the rest of the price is kept.
+    pub anomalies: Vec<Anomaly>,
 }
 
 /// Parses a `get_instantaneous_demand` JSON reply.
@@ -97,23 +100,32 @@ pub fn parse_summation(body: &str) -> Result<LegacySummation, EagleError> {
     })
 }
 
-/// Parses a `get_price` JSON reply. A raw price of `0xffffffff` means "no price".
+/// Parses a `get_price` JSON reply. A raw price of 0 means "no price": the RFA-Z109 manuals
+/// (REST API v1.1 and Uploader API v6, PriceCluster) say the EAGLE returns zero when neither
+/// the meter nor the user has set a price. `0xffffffff` is the ZigBee "not available" too.
 pub fn parse_price(body: &str) -> Result<LegacyPrice, EagleError> {
     let command = "get_price";
     let fields = fragment(body, command, "PriceCluster")?;
     let digits = hex_or_decimal(string(&fields, "TrailingDigits")).unwrap_or(0);
     let price = hex_u64(string(&fields, "Price"))
-        .filter(|&raw| raw != u64::from(u32::MAX))
+        .filter(|&raw| raw != 0 && raw != u64::from(u32::MAX))
         .zip(u32::try_from(digits).ok().filter(|d| *d <= 20))
         .map(|(raw, digits)| Decimal::from_i128_with_scale(i128::from(raw), digits).normalize());
-    let currency =
-        hex_or_decimal(string(&fields, "Currency")).and_then(|n| currency_code(&n.to_string()));
-    let label = string(&fields, "RateLabel").trim();
+    let mut anomalies = Vec::new();
+    let currency_text = string(&fields, "Currency");
+    // The legacy EAGLE sends the ISO 4217 number in hex (`0x0348` = 840).
+    let currency = match hex_or_decimal(currency_text) {
+        Some(number) => text_field::currency(&number.to_string(), "Currency", &mut anomalies),
+        None => text_field::currency(currency_text, "Currency", &mut anomalies),
+    };
+    let rate_label =
+        text_field::rate_label(string(&fields, "RateLabel"), "RateLabel", &mut anomalies);
     Ok(LegacyPrice {
         price,
         currency,
         tier: hex_or_decimal(string(&fields, "Tier")).and_then(|t| i64::try_from(t).ok()),
-        rate_label: (!label.is_empty()).then(|| label.to_string()),
+        rate_label,
+        anomalies,
     })
 }
 
@@ -198,10 +210,12 @@ fn scaled(
         .ok_or_else(|| malformed(command, "bad-value", "value out of range".into()))
 }
 
-/// A 2000-epoch hex timestamp; `0` and `0xffffffff` mean "not set".
+/// A 2000-epoch hex timestamp; `0` and `0xffffffff` mean "not set". ZigBee's UTCTime is 32
+/// bits, so anything wider is not a time either (and the addition is checked regardless).
 fn timestamp(text: &str) -> Option<DateTime<Utc>> {
     let seconds = hex_u64(text).filter(|&s| s != 0 && s != u64::from(u32::MAX))?;
-    DateTime::from_timestamp(ZIGBEE_EPOCH + i64::try_from(seconds).ok()?, 0)
+    let seconds = i64::from(u32::try_from(seconds).ok()?);
+    DateTime::from_timestamp(ZIGBEE_EPOCH.checked_add(seconds)?, 0)
 }
 
 #[cfg(test)]
@@ -292,6 +306,30 @@ mod tests {
     }
 
     #[test]
+    fn a_price_of_zero_is_no_price() {
+        // Uploader API manual p.10 / REST API v1.1: Price "will be zero if no price is set".
+        let body = r#"{"PriceCluster":{"MeterMacId":"0x00078100011cf431","TimeStamp":"0x00000000","Price":"0x00000000","Currency":"0x0348","TrailingDigits":"0x00","Tier":"0x01","RateLabel":""}}"#;
+        let price = parse_price(body).unwrap();
+        assert_eq!(price.price, None);
+        assert_eq!(price.currency.as_deref(), Some("USD"));
+        assert_eq!(price.rate_label, None);
+        assert!(price.anomalies.is_empty());
+    }
+
+    #[test]
+    fn hostile_price_text_is_dropped_with_an_anomaly() {
+        let body = format!(
+            r#"{{"PriceCluster":{{"Price":"0x0000007d","Currency":"0x9999","TrailingDigits":"0x03","RateLabel":"{}"}}}}"#,
+            "L".repeat(10_000)
+        );
+        let price = parse_price(&body).unwrap();
+        assert_eq!(price.price, Some(dec("0.125")));
+        assert_eq!((price.currency, price.rate_label), (None, None));
+        let kinds: Vec<_> = price.anomalies.iter().map(Anomaly::kind).collect();
+        assert_eq!(kinds, ["bad-text", "bad-text"]);
+    }
+
+    #[test]
     fn malformed_replies() {
         for (body, kind) in [
             ("", "empty-body"),
@@ -315,5 +353,24 @@ mod tests {
         assert_eq!(timestamp("0x00000000"), None);
         assert_eq!(timestamp("0xffffffff"), None);
         assert_eq!(timestamp(""), None);
+    }
+
+    #[test]
+    fn timestamps_wider_than_32_bits_are_refused_not_overflowed() {
+        // 2000-01-01 + 0xfffffffe s is the last ZigBee time.
+        assert_eq!(
+            timestamp("0xfffffffe").unwrap().to_rfc3339(),
+            "2136-02-07T06:28:14+00:00"
+        );
+        // These used to overflow the addition (a panic in debug builds).
+        for text in [
+            "0x7fffffffffffffff",
+            "0x7ffffffffc6f7d7f",
+            "0xffffffffffffffff",
+        ] {
+            assert_eq!(timestamp(text), None, "{text}");
+        }
+        let body = r#"{"InstantaneousDemand":{"MeterMacId":"0x00178d0000000004","TimeStamp":"0x7fffffffffffffff","Demand":"0x001738"}}"#;
+        assert_eq!(parse_demand(body).unwrap().time, None);
     }
 }

@@ -12,9 +12,10 @@ mod gateway;
 pub mod legacy;
 pub mod request;
 mod sample;
+pub mod text_field;
 pub mod transport;
 pub mod value;
-mod xml;
+pub mod xml;
 
 pub use error::EagleError;
 pub use gateway::{Api, Eagle};

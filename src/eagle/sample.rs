@@ -5,6 +5,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
+use super::text_field::preview;
+
 /// The meter's values as the EAGLE reported them in one reply, already decoded: exact
 /// decimals in kW / kWh, negative demand unwrapped. A field is `None` when the EAGLE gave no
 /// usable value for it.
@@ -32,6 +34,15 @@ pub struct MeterSample {
     pub anomalies: Vec<Anomaly>,
 }
 
+impl MeterSample {
+    /// True when the reply carries a demand or a summation. A reply with neither (every value
+    /// empty: the EAGLE answers, but the utility's meter has stopped reporting to it) is not a
+    /// reading; the other fields (price, tier) say nothing about the household's energy.
+    pub fn has_values(&self) -> bool {
+        self.demand_kw.is_some() || self.delivered_kwh.is_some() || self.received_kwh.is_some()
+    }
+}
+
 /// A value in an otherwise good reply that the logger refused to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Anomaly {
@@ -56,6 +67,16 @@ pub enum Anomaly {
         /// The value found.
         value: Decimal,
     },
+    /// A text field (currency, rate label) that no meter sends: too long, control
+    /// characters, not a currency code.
+    BadText {
+        /// Variable name.
+        variable: String,
+        /// What is wrong with it.
+        reason: &'static str,
+        /// The text found.
+        text: String,
+    },
 }
 
 impl Anomaly {
@@ -65,6 +86,7 @@ impl Anomaly {
             Anomaly::Unparseable { .. } => "unparseable-value",
             Anomaly::UnknownUnit { .. } => "unknown-unit",
             Anomaly::Implausible { .. } => "implausible-value",
+            Anomaly::BadText { .. } => "bad-text",
         }
     }
 }
@@ -73,6 +95,7 @@ impl fmt::Display for Anomaly {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Anomaly::Unparseable { variable, text } => {
+                let text = preview(text);
                 write!(f, "{variable}: value {text:?} is not a number; not stored")
             }
             Anomaly::UnknownUnit { variable, unit } => {
@@ -80,6 +103,14 @@ impl fmt::Display for Anomaly {
             }
             Anomaly::Implausible { variable, value } => {
                 write!(f, "{variable}: implausible value {value}; not stored")
+            }
+            Anomaly::BadText {
+                variable,
+                reason,
+                text,
+            } => {
+                let text = preview(text);
+                write!(f, "{variable}: {text:?} {reason}; not stored")
             }
         }
     }

@@ -12,8 +12,14 @@ pub fn assess(facts: &HealthFacts, thresholds: &HealthThresholds, now: Instant) 
         LedState::ConfigError
     } else if facts.storage_failing {
         LedState::StorageFailure
-    } else if facts.meter_offline || silent(facts, thresholds, now) {
+    } else if facts.meter_offline {
         LedState::EagleUnreachable
+    } else if silent(facts, thresholds, now) {
+        if answers_without_values(facts, thresholds, now) {
+            LedState::MeterNotReporting
+        } else {
+            LedState::EagleUnreachable
+        }
     } else if upload_failing(&facts.upload, now) {
         LedState::UploadFailing
     } else {
@@ -27,6 +33,20 @@ fn silent(facts: &HealthFacts, thresholds: &HealthThresholds, now: Instant) -> b
         Some(at) => now.saturating_duration_since(at) >= thresholds.silence,
         None => now.saturating_duration_since(facts.started) >= thresholds.start_grace,
     }
+}
+
+/// The EAGLE answered without values within the last [`HealthThresholds::silence`]: it is
+/// there, so the silence is the meter's. An occasional busy or timed-out poll in between does
+/// not change the verdict; an EAGLE that stops answering altogether falls back to unreachable
+/// one silence later.
+fn answers_without_values(
+    facts: &HealthFacts,
+    thresholds: &HealthThresholds,
+    now: Instant,
+) -> bool {
+    facts
+        .last_no_values
+        .is_some_and(|at| now.saturating_duration_since(at) < thresholds.silence)
 }
 
 /// Rows are pending, uploads are not working, and the last success (or, if there never was
@@ -55,11 +75,18 @@ mod tests {
         let mut facts = HealthFacts::new(start);
         facts.config_error = has(LedState::ConfigError);
         facts.storage_failing = has(LedState::StorageFailure);
-        facts.last_new_reading = Some(if has(LedState::EagleUnreachable) {
+        // Unreachable: the meter left the EAGLE's network. Not reporting: silent, while the
+        // EAGLE answers without values. Both: silent too.
+        facts.meter_offline = has(LedState::EagleUnreachable);
+        let silent = has(LedState::EagleUnreachable) || has(LedState::MeterNotReporting);
+        facts.last_new_reading = Some(if silent {
             now - 61 * SECOND
         } else {
             now - SECOND
         });
+        if has(LedState::MeterNotReporting) {
+            facts.last_no_values = Some(now - 6 * SECOND);
+        }
         facts.upload = if has(LedState::UploadFailing) {
             UploadFacts {
                 pending_rows: 10,
@@ -84,10 +111,10 @@ mod tests {
     fn every_combination_of_problems_shows_the_highest_priority() {
         let start = Instant::now();
         let now = start + 3 * HOUR;
-        let problems = &LedState::ALL[..4];
-        // Every subset of the four problems, so every pair (and triple…) is covered.
-        for mask in 0u32..16 {
-            let present: Vec<LedState> = (0..4)
+        let problems = &LedState::ALL[..5];
+        // Every subset of the five problems, so every pair (and triple…) is covered.
+        for mask in 0u32..32 {
+            let present: Vec<LedState> = (0..5)
                 .filter(|bit| mask & (1 << bit) != 0)
                 .map(|bit| problems[bit])
                 .collect();
@@ -166,6 +193,42 @@ mod tests {
             Case {
                 name: "last new reading 60 s ago (repeats do not refresh it)",
                 facts: |start| reading_at(start, 100 * SECOND),
+                after: 160 * SECOND,
+                expected: LedState::EagleUnreachable,
+            },
+            Case {
+                name: "answers without values, last new reading 59 s ago",
+                facts: |start| HealthFacts {
+                    last_no_values: Some(start + 154 * SECOND),
+                    ..reading_at(start, 100 * SECOND)
+                },
+                after: 159 * SECOND,
+                expected: LedState::Healthy,
+            },
+            Case {
+                name: "answers without values, last new reading 60 s ago",
+                facts: |start| HealthFacts {
+                    last_no_values: Some(start + 154 * SECOND),
+                    ..reading_at(start, 100 * SECOND)
+                },
+                after: 160 * SECOND,
+                expected: LedState::MeterNotReporting,
+            },
+            Case {
+                name: "answers without values from the start, past the grace",
+                facts: |start| HealthFacts {
+                    last_no_values: Some(start + 54 * SECOND),
+                    ..HealthFacts::new(start)
+                },
+                after: 60 * SECOND,
+                expected: LedState::MeterNotReporting,
+            },
+            Case {
+                name: "no answer at all for a minute after answers without values",
+                facts: |start| HealthFacts {
+                    last_no_values: Some(start + 100 * SECOND),
+                    ..reading_at(start, 94 * SECOND)
+                },
                 after: 160 * SECOND,
                 expected: LedState::EagleUnreachable,
             },

@@ -19,6 +19,9 @@ pub struct HealthFacts {
     pub last_new_reading: Option<Instant>,
     /// The EAGLE answered that the meter is not joined, not listed, or gone.
     pub meter_offline: bool,
+    /// When the EAGLE last answered with no usable value (no demand, no summation) since the
+    /// latest new reading; `None` once values return.
+    pub last_no_values: Option<Instant>,
     /// The upload engine's part.
     pub upload: UploadFacts,
 }
@@ -32,6 +35,7 @@ impl HealthFacts {
             started,
             last_new_reading: None,
             meter_offline: false,
+            last_no_values: None,
             upload: UploadFacts::default(),
         }
     }

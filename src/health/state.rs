@@ -11,8 +11,13 @@ pub enum LedState {
     /// The buffer cannot be opened or written (card full or failing).
     StorageFailure,
     /// No new reading for a while: the EAGLE does not answer, the meter is not joined, or
-    /// the meter stopped reporting.
+    /// the EAGLE keeps serving the same old reading.
     EagleUnreachable,
+    /// No new reading for a while, and the EAGLE keeps answering with every value empty: it
+    /// is reachable and joined, but the utility's meter has stopped reporting to it. Below
+    /// [`LedState::EagleUnreachable`]: when the EAGLE itself stops answering (or the meter
+    /// leaves its network) that is the nearer fault, and what to check first.
+    MeterNotReporting,
     /// Readings are pending and no upload succeeded for [`super::UPLOAD_PERIODS`] periods.
     UploadFailing,
     /// All is well (shown per `led.healthy`).
@@ -21,10 +26,11 @@ pub enum LedState {
 
 impl LedState {
     /// Every state, highest priority first.
-    pub const ALL: [LedState; 5] = [
+    pub const ALL: [LedState; 6] = [
         LedState::ConfigError,
         LedState::StorageFailure,
         LedState::EagleUnreachable,
+        LedState::MeterNotReporting,
         LedState::UploadFailing,
         LedState::Healthy,
     ];
@@ -36,6 +42,10 @@ impl LedState {
             LedState::StorageFailure => "the buffer cannot be written (card full or failing)",
             LedState::EagleUnreachable => {
                 "no new reading for a minute: EAGLE off or unreachable, or meter not joined"
+            }
+            LedState::MeterNotReporting => {
+                "the EAGLE answers without values for a minute: the meter stopped reporting to \
+                 it; power-cycle the EAGLE, and if that does not help, ask the utility"
             }
             LedState::UploadFailing => "no successful upload for two batch periods",
             LedState::Healthy => "logging",
@@ -50,6 +60,7 @@ impl fmt::Display for LedState {
             LedState::ConfigError => "config error",
             LedState::StorageFailure => "storage failure",
             LedState::EagleUnreachable => "EAGLE unreachable",
+            LedState::MeterNotReporting => "meter not reporting",
             LedState::UploadFailing => "upload failing",
             LedState::Healthy => "healthy",
         })

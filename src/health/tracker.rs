@@ -29,8 +29,10 @@ impl HealthTracker {
     ///
     /// A [`DaemonEvent::Repeat`] proves the EAGLE answers and the meter is joined, so it
     /// clears a credential or meter-offline verdict, but it is not a new reading: repeats
-    /// for longer than [`HealthThresholds::silence`] mean the meter stopped reporting, which
-    /// the household sees as "EAGLE unreachable" (the fix is the same: look at the EAGLE).
+    /// for longer than [`HealthThresholds::silence`] mean the EAGLE is stuck on an old
+    /// reading, which the household sees as "EAGLE unreachable" (the fix is the same: look at
+    /// the EAGLE). A [`DaemonEvent::NoValues`] clears the same verdicts and, once the silence
+    /// has passed, makes it "meter not reporting" instead.
     pub fn observe(&mut self, event: &DaemonEvent, now: Instant) {
         let facts = &mut self.facts;
         match event {
@@ -39,6 +41,12 @@ impl HealthTracker {
                 facts.storage_failing = false;
                 facts.config_error = false;
                 facts.meter_offline = false;
+                facts.last_no_values = None;
+            }
+            DaemonEvent::NoValues => {
+                facts.config_error = false;
+                facts.meter_offline = false;
+                facts.last_no_values = Some(now);
             }
             DaemonEvent::Repeat => {
                 facts.config_error = false;
@@ -152,6 +160,55 @@ mod tests {
                 (61, LedState::EagleUnreachable),
                 (99, LedState::EagleUnreachable),
                 (100, LedState::Healthy),
+            ],
+        );
+    }
+
+    #[test]
+    fn replies_without_values_for_a_minute_are_meter_not_reporting() {
+        // A reading at 1 s, then every poll answers without values (a busy EAGLE at 43 s
+        // does not change the verdict); values return at 121 s.
+        let mut events = vec![(1, stored())];
+        events.extend((7..121).step_by(6).map(|t| {
+            let event = if t == 43 {
+                failed(false, false)
+            } else {
+                DaemonEvent::NoValues
+            };
+            (t, event)
+        }));
+        events.push((121, stored()));
+        play(
+            &events,
+            &[
+                (60, LedState::Healthy),
+                (61, LedState::MeterNotReporting),
+                (120, LedState::MeterNotReporting),
+                (121, LedState::Healthy),
+            ],
+        );
+    }
+
+    #[test]
+    fn an_eagle_that_stops_answering_after_empty_replies_is_unreachable() {
+        play(
+            &[
+                (1, stored()),
+                (7, DaemonEvent::NoValues),
+                (61, DaemonEvent::NoValues),
+                (67, failed(false, false)),
+                (100, failed(false, false)),
+                (127, DaemonEvent::NoValues),
+                (133, failed(false, true)),
+            ],
+            &[
+                (61, LedState::MeterNotReporting),
+                (120, LedState::MeterNotReporting),
+                // A minute without any answer: the EAGLE is the fault now.
+                (121, LedState::EagleUnreachable),
+                (127, LedState::MeterNotReporting),
+                // The meter left the EAGLE's network: the nearer fault, shown at once.
+                (133, LedState::EagleUnreachable),
             ],
         );
     }

@@ -119,9 +119,9 @@ mod tests {
     /// A state as configured to look: what a household can see.
     type Look = (LedState, HealthyPattern);
 
-    /// Every pattern a household can see: the four problems and the three healthy choices.
+    /// Every pattern a household can see: the five problems and the three healthy choices.
     fn all_looks() -> Vec<Look> {
-        let mut looks: Vec<_> = LedState::ALL[..4]
+        let mut looks: Vec<_> = LedState::ALL[..5]
             .iter()
             .map(|&state| (state, HealthyPattern::Heartbeat))
             .collect();
@@ -194,6 +194,10 @@ mod tests {
                 (2_000, true),
                 (2_500, false)
             ]
+        );
+        assert_eq!(
+            timeline(LedState::MeterNotReporting, heartbeat, 2 * second).await,
+            vec![(0, true), (250, false), (1_000, true), (1_250, false)]
         );
         assert_eq!(
             timeline(LedState::UploadFailing, heartbeat, 9 * second).await,

@@ -5,6 +5,7 @@
 //! | config error | fast flicker: 125 ms on, 125 ms off (4 Hz) | 0.25 s |
 //! | storage failure | mostly on: 1.75 s on, 0.25 s off | 2 s |
 //! | EAGLE unreachable | even blink: 0.5 s on, 0.5 s off (1 Hz) | 1 s |
+//! | meter not reporting | short blink: 0.25 s on, 0.75 s off (1 Hz) | 1 s |
 //! | upload failing | slow blink: 2 s on, 2 s off | 4 s |
 //! | healthy, `heartbeat` | a 0.1 s blip every 3 s | 3 s |
 //! | healthy, `on` | steadily on | — |
@@ -54,6 +55,9 @@ const fn off(ms: u64) -> Segment {
 const FLICKER: &[Segment] = &[on(125), off(125)];
 const MOSTLY_ON: &[Segment] = &[on(1_750), off(250)];
 const EVEN_BLINK: &[Segment] = &[on(500), off(500)];
+/// The EAGLE unreachable tempo with half the light: the same "look at the EAGLE" family,
+/// told apart by the short flash.
+const SHORT_BLINK: &[Segment] = &[on(250), off(750)];
 const SLOW_BLINK: &[Segment] = &[on(2_000), off(2_000)];
 const HEARTBEAT: &[Segment] = &[on(100), off(2_900)];
 
@@ -63,6 +67,7 @@ pub fn pattern(state: LedState, healthy: HealthyPattern) -> Pattern {
         LedState::ConfigError => Pattern::Cycle(FLICKER),
         LedState::StorageFailure => Pattern::Cycle(MOSTLY_ON),
         LedState::EagleUnreachable => Pattern::Cycle(EVEN_BLINK),
+        LedState::MeterNotReporting => Pattern::Cycle(SHORT_BLINK),
         LedState::UploadFailing => Pattern::Cycle(SLOW_BLINK),
         LedState::Healthy => match healthy {
             HealthyPattern::Heartbeat => Pattern::Cycle(HEARTBEAT),

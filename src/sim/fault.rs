@@ -31,6 +31,11 @@ pub enum Fault {
     /// The meter drops off the EAGLE's network: `device_list` shows it `Not joined` with
     /// LastContact 0 and `device_query` carries no values.
     MeterNotJoined,
+    /// The meter stops reporting to the EAGLE (2025 firmware, HA #149350): it stays
+    /// `Connected` with LastContact moving, but every `<Value>` of `device_query` is empty.
+    /// EAGLE-200/3 profiles only: a legacy profile answers as usual, but, as under any
+    /// body-level fault, its replies do not count as served.
+    NoValues,
 }
 
 /// Total size of an [`Fault::Oversized`] reply: 50 MiB.

@@ -175,7 +175,8 @@ fn dispatch(state: &SimState, command: Command, fault: Option<Fault>) -> Result<
         (Api::Eagle200, Command::DeviceQuery { address, selection }) => {
             let snap = state.meter.now();
             let meter = find(state.meters(&snap, fault), &address)?;
-            let values = meter.joined.then(|| Presented::new(&state.knobs, &snap));
+            let reporting = meter.joined && fault != Some(Fault::NoValues);
+            let values = reporting.then(|| Presented::new(&state.knobs, &snap));
             let body = render::device_query(dev, &meter, values.as_ref(), &selection, components);
             if let (Some(shown), true) = (&values, delivers && components) {
                 state.served.record(snap.tick, || {

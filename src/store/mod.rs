@@ -27,7 +27,7 @@ pub use error::StoreError;
 pub use events::{EventDelta, EventSummary};
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 pub use shared::SharedStore;
-pub use status::{StatusReport, UPLOAD_EVENT};
+pub use status::{StatusReport, NO_VALUES_EVENT, UPLOAD_EVENT};
 pub use upload::Pruned;
 
 /// The SQLite buffer of readings and event counters.

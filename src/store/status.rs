@@ -15,6 +15,10 @@ use crate::reading::StoredReading;
 /// [`StatusReport::last_upload`] is its `last_at`.
 pub const UPLOAD_EVENT: &str = "upload";
 
+/// Name of the counter of EAGLE replies that carried no usable value (no demand, no
+/// summation): the poll loop counts them, [`StatusReport::meter_not_reporting`] reads it.
+pub const NO_VALUES_EVENT: &str = "eagle.no_values";
+
 /// Everything `rainforest-logger status` prints, taken from one consistent snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusReport {
@@ -34,6 +38,25 @@ pub struct StatusReport {
     pub last_error: Option<EventSummary>,
     /// Bytes the buffer occupies on the card: the database file plus its write-ahead log.
     pub file_size: u64,
+}
+
+impl StatusReport {
+    /// When the meter was last seen not reporting, if it still is: the EAGLE answered without
+    /// values at least `silence` after the last stored reading (or with none stored yet), the
+    /// rule the LED follows. Counters reach the buffer once a minute, so this can lag the LED
+    /// by up to a minute.
+    pub fn meter_not_reporting(&self, silence: std::time::Duration) -> Option<DateTime<Utc>> {
+        let seen = self
+            .events
+            .iter()
+            .find(|e| e.name == NO_VALUES_EVENT)?
+            .last_at;
+        let silence = chrono::Duration::from_std(silence).ok()?;
+        match &self.last_reading {
+            Some(last) if seen - last.reading.time < silence => None,
+            _ => Some(seen),
+        }
+    }
 }
 
 impl Store {

@@ -5,6 +5,7 @@ pub mod binary;
 pub mod card;
 pub mod clock;
 pub mod reconcile;
+pub mod replay;
 pub mod rig;
 pub mod s3;
 

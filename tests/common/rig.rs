@@ -282,7 +282,7 @@ fn watch_daemon(
                     *seen.failures.entry(kind).or_default() += 1
                 }
                 DaemonEvent::StorageFailed { .. } => seen.storage_failures += 1,
-                DaemonEvent::Repeat => {}
+                DaemonEvent::Repeat | DaemonEvent::NoValues => {}
             }
         }
     })
