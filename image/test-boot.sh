@@ -146,7 +146,7 @@ check "readings were stored (status says ${stored:-none})" test "${stored:-0}" -
 check "the LED was taken from the kernel (trigger none)" contains "$(report led-trigger)" "[none]"
 check "the udev rule gave the LED to group gpio" test "$(report led-owner)" = gpio
 check "the LED is steadily on (led.healthy = on)" test "$(report led-samples)" = 11111111111111111111
-check "hostname from the household id" test "$(report hostname)" = rainforest-ci-boot-01
+check "hostname from the household id" test "$(report hostname)" = rainforest-ci-boot-01-d61d55fe
 check "boot partition mounted with fmask=0137,dmask=0027" \
     contains "$(report boot-mount)" "fmask=0137,dmask=0027"
 check "the config file reads as 640 root:rainforest-logger" \
