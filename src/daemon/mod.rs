@@ -21,7 +21,7 @@ use tokio::time::Instant;
 
 pub use event::DaemonEvent;
 pub use poll_loop::{PollLoop, COUNTERS_EVERY};
-pub use recorder::{Outcome, Recorder, MAX_WAITING};
+pub use recorder::{Outcome, Recorder, MAX_WAITING, MAX_WAITING_BYTES};
 pub use shutdown::{shutdown_channel, signal_received, Shutdown, ShutdownTrigger};
 pub use source::MeterSource;
 
