@@ -25,7 +25,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::health::LedState;
 use crate::problems::Problems;
-use crate::store::{EventDelta, Pruned, SharedStore, Store, StoreError};
+use crate::store::{EventDelta, Pruned, SharedStore, Store, StoreError, SET_ASIDE_EVENT};
 
 /// Name of the counter of pending rows dropped to respect `storage.max_size`.
 pub const DROPPED_EVENT: &str = "storage.dropped_pending";
@@ -535,6 +535,14 @@ impl<S: ObjectSink> Uploader<S> {
             free_disk_bytes: free,
             dropped_rows: dropped,
             led_state: self.led.as_ref().map(|led| led.borrow().to_string()),
+            buffer_set_aside: store_status
+                .events
+                .iter()
+                .find(|e| e.name == SET_ASIDE_EVENT)
+                .map(|e| {
+                    let message = e.last_message.as_deref().unwrap_or_default();
+                    format!("{}: {message}", timestamp(e.last_at))
+                }),
         };
         let key = self.policy.keys.heartbeat_key();
         if let Err(e) = self

@@ -75,10 +75,15 @@ impl Logger {
     /// rather than kill the process (the storage-full case relies on it; elsewhere it changes
     /// nothing).
     pub fn start(config: &Path) -> Logger {
+        Logger::start_logging(config, "warn")
+    }
+
+    /// [`Logger::start`] with `RUST_LOG` set to `filter`.
+    pub fn start_logging(config: &Path, filter: &str) -> Logger {
         let mut command = Command::new(env!("CARGO_BIN_EXE_rainforest-logger"));
         command
             .args(["run", "--config", config.to_str().unwrap()])
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", filter)
             .env_remove("NOTIFY_SOCKET")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
