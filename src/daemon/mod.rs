@@ -138,3 +138,33 @@ impl<S: MeterSource> Daemon<S> {
         self.poll_loop.run(shutdown).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{EventSummary, SET_ASIDE_EVENT};
+
+    fn set_aside_at(at: DateTime<Utc>) -> EventSummary {
+        EventSummary {
+            name: SET_ASIDE_EVENT.into(),
+            count: 1,
+            last_message: Some("set aside as x.damaged-1".into()),
+            last_message_at: Some(at),
+            last_at: at,
+        }
+    }
+
+    #[test]
+    fn the_set_aside_alert_lasts_a_day_from_the_event_across_restarts() {
+        let at = DateTime::from_timestamp(1_795_000_000, 0).unwrap();
+        let hours = |h: i64| at + chrono::Duration::hours(h);
+        let fresh = alert_for(&set_aside_at(at), hours(1)).expect("an hour later");
+        assert_eq!(fresh.message, "set aside as x.damaged-1");
+        let left = fresh.until - Instant::now();
+        assert!(left > Duration::from_secs(22 * 3600) && left <= Duration::from_secs(23 * 3600));
+        assert!(alert_for(&set_aside_at(at), hours(25)).is_none());
+        // A clock that went backwards since: the whole day, not more.
+        let early = alert_for(&set_aside_at(at), hours(-5)).unwrap();
+        assert!(early.until - Instant::now() <= SET_ASIDE_ALERT);
+    }
+}
