@@ -764,6 +764,10 @@ async fn an_etag_is_compared_with_the_md5_sent_only_when_it_is_one() {
             .contains("d41d8cd98f00b204e9800998ecf8427e"),
         "{error}"
     );
+    // A captive portal's page answering the PUT itself: no ETag, not S3.
+    let portal = HostileEndpoint::start(|_, _, _| Answer::new(200, b"<html>Sign in</html>"));
+    let error = put_to(&portal.await).await.unwrap_err();
+    assert!(error.to_string().contains("without an ETag"), "{error}");
     // The MD5 of b"readings", the bytes `put_to` sends, as S3 answers it.
     assert!(put_to(&etag(b"\"24ce06bed20ba5337cf43074075d4008\"").await)
         .await

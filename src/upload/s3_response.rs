@@ -65,9 +65,18 @@ pub fn redirect_error(status: StatusCode, headers: &HeaderMap, body: &str) -> Up
 }
 
 /// Compares a plain-MD5 ETag (`"` + 32 hex digits + `"`) with the MD5 that was sent. Any other
-/// ETag (multipart, encrypted, another store's format, not UTF-8, absent) is not an MD5 and
-/// cannot contradict the upload: S3 already checked the bytes against `Content-MD5`.
+/// ETag (multipart, encrypted, another store's format, not UTF-8) is not an MD5 and cannot
+/// contradict the upload: S3 already checked the bytes against `Content-MD5`. No ETag at all
+/// is a failure: every S3 store answers a PutObject with one, a captive portal's or a proxy's
+/// page does not.
 pub fn check_etag(headers: &HeaderMap, sent_md5: &str) -> Result<(), UploadError> {
+    let Some(etag) = headers.get(ETAG) else {
+        return Err(UploadError::Transient(
+            "the upload was answered 2xx without an ETag, which no S3 store does (a captive \
+             portal or proxy on the way?): nothing is counted as stored"
+                .into(),
+        ));
+    };
     if ENCRYPTION_HEADERS
         .iter()
         .any(|name| headers.contains_key(*name))
@@ -77,9 +86,6 @@ pub fn check_etag(headers: &HeaderMap, sent_md5: &str) -> Result<(), UploadError
     {
         return Ok(());
     }
-    let Some(etag) = headers.get(ETAG) else {
-        return Ok(());
-    };
     let raw = etag.as_bytes();
     let unquoted = raw
         .strip_prefix(b"\"")
@@ -156,7 +162,7 @@ mod tests {
 
     #[test]
     fn etags_that_are_not_an_md5_do_not_fail_the_upload() {
-        // Multipart, not UTF-8, another store's format, absent.
+        // Multipart, not UTF-8, another store's format.
         for value in [
             &b"\"9e107d9d372bb6826bd81d3542a419d6-2\""[..],
             b"\"\xff\xfe\x80abc\"",
@@ -164,7 +170,10 @@ mod tests {
         ] {
             assert!(check_etag(&etag(value), MD5).is_ok(), "{value:?}");
         }
-        assert!(check_etag(&HeaderMap::new(), MD5).is_ok());
+        assert!(
+            check_etag(&HeaderMap::new(), MD5).is_err(),
+            "no ETag: not S3"
+        );
         // SSE-KMS: a 32-hex ETag that is not the MD5 of the data.
         let mut kms = etag(b"\"d41d8cd98f00b204e9800998ecf8427e\"");
         kms.insert(
