@@ -738,6 +738,7 @@ async fn a_hostile_error_body_is_read_only_up_to_the_limit_and_escaped() {
     // What the server managed to push before the client hung up: the limit plus what the
     // sockets buffer, nowhere near the body.
     let sent = endpoint.body_bytes_sent();
+    eprintln!("hostile 500 reply: {sent} of {HUGE} body bytes generated before the client hung up");
     assert!(sent < 64 << 20, "{sent} bytes of {HUGE} were read");
 }
 
