@@ -237,3 +237,36 @@ fn version_is_printed() {
         std::env::consts::ARCH
     );
 }
+
+#[test]
+fn an_http_s3_endpoint_with_credentials_is_accepted_with_a_warning() {
+    // Regression (issue 12, item 15): accepted without a word.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("minio.toml");
+    std::fs::write(
+        &path,
+        r#"
+[household]
+id = "h-0001"
+[eagle]
+host = "192.168.1.20"
+cloud_id = "0123ab"
+install_code = "0123456789abcdef"
+[s3]
+bucket = "iseif-rainforest"
+endpoint = "http://minio.lan:9000"
+path_style = true
+access_key_id = "AKIDLOCAL"
+secret_access_key = "local-secret-key"
+"#,
+    )
+    .unwrap();
+    let output = logger(&["check-config", path.to_str().unwrap()]);
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("warning: s3.endpoint \"http://minio.lan:9000\" is plain http"),
+        "{out}"
+    );
+    assert!(!out.contains("local-secret-key"), "{out}");
+}

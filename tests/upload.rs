@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use common::s3::{self, S3Server, ACCESS_KEY, BUCKET, SECRET_KEY};
+use common::binary::{write_config, Logger, Target};
+use common::s3::{self, Answer, HostileEndpoint, S3Server, ACCESS_KEY, BUCKET, SECRET_KEY};
 use common::FakeClock;
 use rainforest_logger::clock::Clock;
 use rainforest_logger::config::{Endpoint, S3Settings, Secret};
@@ -94,7 +95,7 @@ fn seqs_in(server: &S3Server) -> Vec<i64> {
     server
         .keys()
         .iter()
-        .filter(|k| k.contains("/readings/"))
+        .filter(|k| k.starts_with("readings/") || k.contains("/readings/"))
         .flat_map(|k| lines(&server.object(k)))
         .map(|v| v["seq"].as_i64().unwrap())
         .collect()
@@ -493,4 +494,308 @@ async fn a_reading_stamped_unsynced_that_lands_after_the_sync_is_corrected_too()
     );
     let rows = lines(&server.object(keys[0]));
     assert_eq!(rows[0]["time"], "2026-03-07T08:59:59.000Z");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flush_uploads_the_open_period_to_the_key_its_complete_object_later_overwrites() {
+    // Regression (issue 11): `flush` left the open period, and one just ended, pending.
+    let dir = tempfile::tempdir().unwrap();
+    let server = S3Server::start(&dir.path().join("s3")).await;
+    // 35 readings from 09:00; at 12:25 the 12:00 period is open with 5 of them.
+    let store = buffer(dir.path(), t0(), 35);
+    let clock = FakeClock::new(t0() + chrono::Duration::minutes(3 * 60 + 25), true);
+    let sink = S3Sink::new(&s3_settings(&server.endpoint(), SECRET_KEY)).unwrap();
+    let mut uploader = Uploader::new(sink, store.clone(), clock.clone(), policy("h-0001"));
+    let report = uploader.cycle(true).await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(report.still_pending, Some(0));
+    assert_eq!(pending(&store).await, 0, "the open period is flushed too");
+    let open_key =
+        "study/readings/household=h-0001/date=2026-03-07/h-0001-20260307T1200Z.ndjson.gz";
+    assert_eq!(report.objects.len(), 4);
+    assert_eq!(report.objects[3].key, open_key);
+    assert_eq!(seqs_in(&server), (1..=35).collect::<Vec<_>>());
+
+    // The period goes on and ends: its object is the same key, now the whole period.
+    for minutes in [30, 36] {
+        let time = t0() + chrono::Duration::minutes(3 * 60 + minutes);
+        store
+            .call(move |s| s.insert(&reading(time, "1", true, 1)).unwrap())
+            .await;
+    }
+    clock.advance(Duration::from_secs(36 * 60));
+    let report = uploader.cycle(false).await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let keys: Vec<&str> = report.objects.iter().map(|o| o.key.as_str()).collect();
+    assert_eq!(keys, [open_key]);
+    assert_eq!(
+        (report.objects[0].rows, report.objects[0].newly_uploaded),
+        (7, 2)
+    );
+    assert_eq!(report.still_pending, None, "only flush counts what is left");
+    assert_eq!(server.keys().len(), 5, "four periods and the heartbeat");
+    assert_eq!(seqs_in(&server), (1..=37).collect::<Vec<_>>(), "no twin");
+}
+
+/// An endpoint answering every PUT with `status`, pointing at a path of its own that answers
+/// 200 to anything, as a captive portal does: following the redirect "succeeds".
+async fn redirecting(status: u16) -> HostileEndpoint {
+    HostileEndpoint::start(move |_, path, addr| {
+        if path.starts_with("/elsewhere/") {
+            Answer::new(200, b"")
+        } else {
+            let location = format!("http://{addr}/elsewhere/stored");
+            Answer::new(status, b"").header("location", location.as_bytes())
+        }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_s3_redirect_is_never_followed_and_nothing_is_marked() {
+    // Regression (issue 12, item 2): rust-s3's client followed redirects, and the 2xx at the
+    // end marked the rows uploaded though nothing reached the bucket.
+    for status in [301, 302, 303, 307] {
+        let dir = tempfile::tempdir().unwrap();
+        let endpoint = redirecting(status).await;
+        let store = buffer(dir.path(), t0(), 10);
+        let clock = FakeClock::new(t0() + chrono::Duration::hours(2), true);
+        let sink = S3Sink::new(&s3_settings(&endpoint.endpoint(), SECRET_KEY)).unwrap();
+        let mut uploader = Uploader::new(sink, store.clone(), clock, policy("h-0001"));
+        let report = uploader.cycle(false).await;
+        let error = report.error.expect("a redirect is a failure");
+        let text = error.to_string();
+        assert!(
+            matches!(error, UploadError::Transient(_)),
+            "{status}: {text}"
+        );
+        assert!(
+            text.contains(&format!("redirect (HTTP {status})"))
+                && text.contains("/elsewhere/stored"),
+            "{status}: {text}"
+        );
+        assert!(report.objects.is_empty());
+        assert_eq!(pending(&store).await, 10, "{status}: nothing marked");
+        let requests = endpoint.requests();
+        assert!(
+            requests
+                .iter()
+                .all(|r| r.starts_with("PUT /iseif-rainforest/")),
+            "{status}: followed: {requests:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flush_against_a_redirecting_endpoint_exits_2_naming_the_redirect() {
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = redirecting(303).await;
+    let db = dir.path().join("readings.db");
+    let mut store = Store::open(&db).unwrap();
+    for i in 0..3 {
+        let time = Utc::now() - chrono::Duration::minutes(3 - i);
+        store.insert(&reading(time, "1.5", true, 1)).unwrap();
+    }
+    drop(store);
+    let config = dir.path().join("config.toml");
+    let unused_eagle = "127.0.0.1:9".parse().unwrap();
+    write_config(
+        &config,
+        unused_eagle,
+        &db,
+        Target::Endpoint(&endpoint.endpoint()),
+    );
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rainforest-logger"))
+        .args(["flush", "--config", config.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(stderr.contains("redirect (HTTP 303)"), "{stderr}");
+    assert!(stdout.contains("3 row(s) still pending"), "{stdout}");
+    let pending = Store::open(&db).unwrap().status().unwrap().pending_upload;
+    assert_eq!(pending, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flush_with_s3_reachable_leaves_nothing_pending_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = S3Server::start(&dir.path().join("s3")).await;
+    let db = dir.path().join("readings.db");
+    let mut store = Store::open(&db).unwrap();
+    // The last reading is a second old: its one-minute period is still open.
+    for seconds in [90, 30, 1] {
+        let time = Utc::now() - chrono::Duration::seconds(seconds);
+        store.insert(&reading(time, "1.5", true, 1)).unwrap();
+    }
+    drop(store);
+    let config = dir.path().join("config.toml");
+    write_config(
+        &config,
+        "127.0.0.1:9".parse().unwrap(),
+        &db,
+        Target::S3(&server),
+    );
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rainforest-logger"))
+        .args(["flush", "--config", config.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("0 row(s) still pending"), "{stdout}");
+    assert_eq!(
+        Store::open(&db).unwrap().status().unwrap().pending_upload,
+        0
+    );
+    assert_eq!(seqs_in(&server), [1, 2, 3]);
+}
+
+/// One PUT of a small object to `endpoint` through the real sink.
+async fn put_to(endpoint: &HostileEndpoint) -> Result<(), UploadError> {
+    let sink = S3Sink::new(&s3_settings(&endpoint.endpoint(), SECRET_KEY)).unwrap();
+    sink.put(
+        "study/x.ndjson.gz",
+        b"readings".to_vec(),
+        "application/gzip",
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_s3_error_bodies_are_reported_by_code_and_message_without_the_rest() {
+    // (fixture, status S3 sent it with, kind, words the message must carry)
+    let cases = [
+        (
+            "signature_does_not_match.xml",
+            403,
+            "config",
+            "Check your key and signing method",
+        ),
+        ("request_time_too_skewed.xml", 403, "clock-skew", "clock"),
+        (
+            "permanent_redirect.xml",
+            301,
+            "transient",
+            "names endpoint \"marios-test-bucket.foo.s3-ap-northeast-1.amazonaws.com\"",
+        ),
+        (
+            "no_such_key.xml",
+            404,
+            "transient",
+            "The resource you requested does not exist",
+        ),
+    ];
+    for (fixture, status, kind, words) in cases {
+        let body = std::fs::read(format!("tests/fixtures/s3/{fixture}")).unwrap();
+        let endpoint = HostileEndpoint::start(move |_, _, _| {
+            Answer::new(status, &body).header("content-type", b"application/xml")
+        })
+        .await;
+        let error = put_to(&endpoint).await.unwrap_err();
+        let text = error.to_string();
+        assert_eq!(error.kind(), kind, "{fixture}: {text}");
+        assert!(text.contains(words), "{fixture}: {text}");
+        // What the body echoes of the request stays out of logs and heartbeats.
+        for echoed in [
+            "AKIAJOD2E4D4KY6GIITQ",
+            "StringToSign",
+            "PBq8WI4rs33P",
+            "HostId",
+        ] {
+            assert!(!text.contains(echoed), "{fixture}: {text}");
+        }
+        assert!(!text.chars().any(char::is_control), "{fixture}: {text:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_error_body_is_read_only_up_to_the_limit_and_escaped() {
+    // Regression (issue 12, item 7): a 700 MB 500 reply was read whole (1.4 GB of memory).
+    const HUGE: u64 = 512 << 20;
+    let endpoint = HostileEndpoint::start(|_, _, _| Answer {
+        endless: Some(HUGE),
+        ..Answer::new(
+            500,
+            b"<Error><Code>InternalError</Code><Message>\x1b[2J\xe2\x80\xaeevil\x07</Message></Error>",
+        )
+    })
+    .await;
+    let error = put_to(&endpoint).await.unwrap_err();
+    let text = error.to_string();
+    assert_eq!(error.kind(), "transient", "{text}");
+    assert!(text.contains("InternalError (HTTP 500)"), "{text}");
+    assert!(
+        !text.chars().any(|c| c.is_control() || c == '\u{202e}'),
+        "{text:?}"
+    );
+    // What the server managed to push before the client hung up: the limit plus what the
+    // sockets buffer, nowhere near the body.
+    let sent = endpoint.body_bytes_sent();
+    eprintln!("hostile 500 reply: {sent} of {HUGE} body bytes generated before the client hung up");
+    assert!(sent < 64 << 20, "{sent} bytes of {HUGE} were read");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_etag_is_compared_with_the_md5_sent_only_when_it_is_one() {
+    let etag = |value: &'static [u8]| {
+        HostileEndpoint::start(move |_, _, _| Answer::new(200, b"").header("etag", value))
+    };
+    // Regression (issue 12, item 7): a non-UTF-8 ETag failed a stored object for ever.
+    assert!(put_to(&etag(b"\"\xff\xfeabc\"").await).await.is_ok());
+    // A multipart-style ETag is not an MD5.
+    assert!(
+        put_to(&etag(b"\"d41d8cd98f00b204e9800998ecf8427e-3\"").await)
+            .await
+            .is_ok()
+    );
+    // A plain MD5 that is not the one sent: not what was stored, nothing marked.
+    let error = put_to(&etag(b"\"d41d8cd98f00b204e9800998ecf8427e\"").await)
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("d41d8cd98f00b204e9800998ecf8427e"),
+        "{error}"
+    );
+    // A captive portal's page answering the PUT itself: no ETag, not S3.
+    let portal = HostileEndpoint::start(|_, _, _| Answer::new(200, b"<html>Sign in</html>"));
+    let error = put_to(&portal.await).await.unwrap_err();
+    assert!(error.to_string().contains("without an ETag"), "{error}");
+    // The MD5 of b"readings", the bytes `put_to` sends, as S3 answers it.
+    assert!(put_to(&etag(b"\"24ce06bed20ba5337cf43074075d4008\"").await)
+        .await
+        .is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_warns_at_start_up_about_an_http_endpoint_with_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let db = dir.path().join("readings.db");
+    let unreachable = "http://127.0.0.1:9";
+    write_config(
+        &config,
+        "127.0.0.1:9".parse().unwrap(),
+        &db,
+        Target::Endpoint(unreachable),
+    );
+    let logger = Logger::start(&config);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !logger.log().contains("is plain http") && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let log = logger.log();
+    logger.stop();
+    assert!(
+        log.contains(&format!("s3.endpoint \"{unreachable}\" is plain http")),
+        "{log}"
+    );
 }

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::{load_settings, CommandError};
 use crate::config::Endpoint;
+use crate::upload::S3Sink;
 
 /// Prints a summary of a valid config, or returns the error listing every problem.
 pub fn check_config(explicit: Option<&Path>) -> Result<(), CommandError> {
@@ -45,5 +46,9 @@ pub fn check_config(explicit: Option<&Path>) -> Result<(), CommandError> {
         "  SSH         {} authorized key(s)",
         settings.ssh.authorized_keys.len()
     );
+    // Accepted (a local MinIO, a test server), but said: the file is otherwise valid.
+    if let Some(warning) = S3Sink::plaintext_warning(&settings.s3) {
+        println!("warning: {warning}");
+    }
     Ok(())
 }

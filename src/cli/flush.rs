@@ -1,5 +1,5 @@
-//! `flush`: upload every complete pending period now (before a box is unplugged, or to test
-//! the credentials end to end).
+//! `flush`: upload every pending row now, the open period included (before a box is
+//! unplugged, or to test the credentials end to end).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -8,7 +8,8 @@ use super::{load_settings, CommandError};
 use crate::clock::SystemClock;
 use crate::upload::{ObjectSink, UploadError, Uploader};
 
-/// Uploads all complete periods with pending rows, oldest first; exit 2 if anything failed.
+/// Uploads every period holding a pending row, oldest first, and prints the rows still
+/// pending; exit 2 if any are (design §5).
 pub async fn flush(explicit: Option<&Path>) -> Result<(), CommandError> {
     let settings = load_settings(explicit)?;
     let mut uploader = Uploader::from_settings(&settings, Arc::new(SystemClock::new()))?;
@@ -27,8 +28,15 @@ pub async fn flush(explicit: Option<&Path>) -> Result<(), CommandError> {
         );
     }
     println!("{} object(s) uploaded", report.objects.len());
-    match report.error {
-        Some(error) => Err(CommandError::Upload(error)),
-        None => Ok(()),
+    match report.still_pending {
+        Some(rows) => println!("{rows} row(s) still pending"),
+        None => println!("rows still pending: unknown (the buffer could not be read)"),
+    }
+    match (report.error, report.still_pending) {
+        (Some(error), _) => Err(CommandError::Upload(error)),
+        (None, Some(0)) => Ok(()),
+        (None, _) => Err(CommandError::Upload(UploadError::Transient(
+            "rows are still pending after the flush; see the log above".into(),
+        ))),
     }
 }

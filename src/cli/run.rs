@@ -23,7 +23,7 @@ use crate::eagle::Eagle;
 use crate::health::LedState;
 use crate::led::Led;
 use crate::service::{feed_watchdog, supervise, Indicator, Notifier, ServiceTiming, UploadWatch};
-use crate::upload::{ObjectSink, Uploader};
+use crate::upload::{ObjectSink, S3Sink, Uploader};
 
 /// How often a config that could not be used is tried again even if the file did not change
 /// (the problem may be elsewhere: a card that was full, a directory that now exists).
@@ -80,6 +80,9 @@ pub async fn run(explicit: Option<&Path>) -> Result<(), CommandError> {
         settings.s3.batch_period,
         uploader.sink().describe(),
     );
+    if let Some(warning) = S3Sink::plaintext_warning(&settings.s3) {
+        log::warn!("{warning}");
+    }
     uploader.report_led(indicator.subscribe());
     let upload = UploadWatch {
         status: uploader.watch_status(),

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::{load_settings, CommandError};
 use crate::health::{HealthThresholds, LedState};
-use crate::store::{StatusReport, Store};
+use crate::store::{StatusReport, Store, SET_ASIDE_EVENT};
 use crate::upload::{ConfiguredSink, ObjectSink, DROPPED_EVENT};
 
 /// Prints the buffer's state. Does not create a buffer that does not exist yet.
@@ -62,6 +62,13 @@ fn print_report(household: &str, path: &Path, target: &str, report: &StatusRepor
         .find(|e| e.name == DROPPED_EVENT)
         .map_or(0, |e| e.count);
     println!("dropped (full)   {dropped}");
+    if let Some(event) = report.events.iter().find(|e| e.name == SET_ASIDE_EVENT) {
+        println!(
+            "set aside        {}: {}",
+            time(Some(event.last_at)),
+            event.last_message.as_deref().unwrap_or("")
+        );
+    }
     match &report.last_error {
         Some(event) => println!(
             "last error       {} ({}): {}",

@@ -15,6 +15,10 @@ use crate::store::{SharedStore, Store, StoreError};
 /// Readings kept in memory while the database refuses writes: about 17 hours at 6 s.
 pub const MAX_WAITING: usize = 10_000;
 
+/// Bytes those readings may take: [`MAX_WAITING`] ordinary readings (a few hundred bytes
+/// each) fit, while readings bloated by an EAGLE's overlong texts cannot exhaust a Pi's memory.
+pub const MAX_WAITING_BYTES: usize = 4 << 20;
+
 /// What became of one sample.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -46,6 +50,7 @@ pub struct Recorder {
     last: Option<(String, DateTime<Utc>)>,
     last_delivered: HashMap<String, Decimal>,
     waiting: VecDeque<Reading>,
+    waiting_bytes: usize,
     last_store_error: Option<StoreError>,
 }
 
@@ -68,6 +73,7 @@ impl Recorder {
             last,
             last_delivered,
             waiting: VecDeque::new(),
+            waiting_bytes: 0,
             last_store_error: None,
         })
     }
@@ -124,6 +130,11 @@ impl Recorder {
         self.waiting.len()
     }
 
+    /// About how many bytes of memory the waiting readings take.
+    pub fn waiting_bytes(&self) -> usize {
+        self.waiting_bytes
+    }
+
     fn make_reading(&mut self, sample: MeterSample) -> (Reading, bool) {
         let previous = self.last_delivered.get(&sample.meter).copied();
         // The EAGLE reads 0 for a few minutes after a reboot: not a real summation.
@@ -157,13 +168,18 @@ impl Recorder {
         (reading, reboot_zero)
     }
 
-    /// Queues a reading; when the queue is full the oldest is dropped (and counted by the
-    /// caller): memory on a Pi is finite, and the newest readings are worth the most.
+    /// Queues a reading; when the queue is full (by count or by bytes) the oldest are dropped
+    /// (and counted by the caller): memory on a Pi is finite, and the newest readings are worth
+    /// the most.
     fn enqueue(&mut self, reading: Reading) -> usize {
+        self.waiting_bytes += held_bytes(&reading);
         self.waiting.push_back(reading);
         let mut dropped = 0;
-        while self.waiting.len() > MAX_WAITING {
-            self.waiting.pop_front();
+        while self.waiting.len() > MAX_WAITING || self.waiting_bytes > MAX_WAITING_BYTES {
+            let Some(oldest) = self.waiting.pop_front() else {
+                break;
+            };
+            self.waiting_bytes -= held_bytes(&oldest);
             dropped += 1;
         }
         dropped
@@ -192,6 +208,7 @@ impl Recorder {
         match written {
             Ok(stored) => {
                 self.waiting.clear();
+                self.waiting_bytes = 0;
                 self.last_store_error = None;
                 stored
             }
@@ -201,4 +218,14 @@ impl Recorder {
             }
         }
     }
+}
+
+/// Memory a queued reading holds: the struct and its strings.
+fn held_bytes(reading: &Reading) -> usize {
+    let text = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+    std::mem::size_of::<Reading>()
+        + reading.meter.len()
+        + text(&reading.currency)
+        + text(&reading.rate_label)
+        + reading.clock.boot_id.len()
 }

@@ -13,7 +13,7 @@ use super::indicator::Indicator;
 use super::timing::ServiceTiming;
 use super::watchdog::feed_watchdog;
 use crate::daemon::{Daemon, MeterSource};
-use crate::health::{HealthTracker, UploadFacts};
+use crate::health::{HealthTracker, LedState, UploadFacts};
 use crate::upload::UploadStatus;
 
 /// The upload engine's status, as the health model sees it.
@@ -52,9 +52,22 @@ pub async fn supervise<S: MeterSource>(
     let last_tick = daemon.last_tick();
     let notifier = indicator.notifier().clone();
     let mut tracker = HealthTracker::new(timing.thresholds, Instant::now());
-    let state = tracker.state(Instant::now());
-    indicator.show(state, state.meaning());
-    notifier.ready(&format!("LED {state}: {}", state.meaning()));
+    let alert = daemon.storage_alert().cloned();
+    let shown = |tracker: &HealthTracker| {
+        let now = Instant::now();
+        let state = tracker.state(now);
+        match &alert {
+            // A damaged buffer was set aside lately: storage failure, unless the config is
+            // wrong (the higher priority, design §7).
+            Some(alert) if now < alert.until && state != LedState::ConfigError => {
+                (LedState::StorageFailure, alert.message.clone())
+            }
+            _ => (state, state.meaning().to_string()),
+        }
+    };
+    let (state, why) = shown(&tracker);
+    indicator.show(state, &why);
+    notifier.ready(&format!("LED {state}: {why}"));
     let watch_health = async {
         let mut recheck = tokio::time::interval(timing.recheck);
         loop {
@@ -80,8 +93,8 @@ pub async fn supervise<S: MeterSource>(
                 },
                 _ = recheck.tick() => {}
             }
-            let state = tracker.state(Instant::now());
-            indicator.show(state, state.meaning());
+            let (state, why) = shown(&tracker);
+            indicator.show(state, &why);
         }
     };
     // The daemon's end closes its events, which ends `watch_health`; the watchdog never ends.

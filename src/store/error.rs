@@ -30,7 +30,7 @@ pub enum StoreError {
 
     /// The file exists, is not empty, and is not a SQLite database.
     #[error(
-        "{} is not a SQLite database; left untouched. Move it aside (the logger will start a new buffer) or fix storage.path",
+        "{} is not a SQLite database; left untouched. Fix storage.path if it names the wrong file; otherwise the daemon sets it aside at its next start (renamed, never deleted) and starts a new buffer",
         path.display()
     )]
     NotADatabase {
@@ -81,7 +81,7 @@ pub enum StoreError {
 
     /// SQLite reports the file as corrupt, or its header contradicts its size.
     #[error(
-        "{} is damaged ({detail}); move it aside together with any -wal and -shm files beside it, and keep them for recovery (sqlite3 FILE .recover); the logger will start a new buffer",
+        "{} is damaged ({detail}); the daemon sets it aside at its next start (renamed with its -wal and -shm, never deleted) and starts a new buffer; keep the set-aside file for recovery (sqlite3 FILE .recover)",
         path.display()
     )]
     Damaged {

@@ -104,6 +104,13 @@ pub(crate) fn wal_path(path: &Path) -> PathBuf {
     PathBuf::from(wal)
 }
 
+/// Path of the shared-memory index SQLite keeps next to `path` in WAL mode.
+pub(crate) fn shm_path(path: &Path) -> PathBuf {
+    let mut shm = path.as_os_str().to_owned();
+    shm.push("-shm");
+    PathBuf::from(shm)
+}
+
 /// Whether the WAL next to `path` is absent or empty.
 fn wal_is_empty(path: &Path) -> std::io::Result<bool> {
     match std::fs::metadata(wal_path(path)) {

@@ -6,7 +6,8 @@
 //! daemon runs.
 //!
 //! - Opening, refusing foreign or damaged files, and the durability settings: `open.rs`;
-//!   the byte-level checks made before SQLite touches a file: `header.rs`.
+//!   the byte-level checks made before SQLite touches a file: `header.rs`; the daemon's
+//!   setting aside of a damaged buffer: `set_aside.rs`.
 //! - The schema and its migrations, keyed by `PRAGMA user_version`: `schema.rs`.
 //! - Readings: `readings.rs`; event counters: `events.rs`; the status report: `status.rs`;
 //!   the upload engine's queries (periods, marking, time correction, pruning): `upload.rs`.
@@ -17,6 +18,7 @@ mod header;
 mod open;
 mod readings;
 mod schema;
+mod set_aside;
 mod shared;
 mod status;
 mod upload;
@@ -26,6 +28,7 @@ use std::path::{Path, PathBuf};
 pub use error::StoreError;
 pub use events::{EventDelta, EventSummary};
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
+pub use set_aside::{SetAside, SET_ASIDE_EVENT};
 pub use shared::SharedStore;
 pub use status::{StatusReport, NO_VALUES_EVENT, UPLOAD_EVENT};
 pub use upload::Pruned;

@@ -38,14 +38,17 @@ impl Store {
                 source,
             })?;
         }
-        if header::check(path)? == FileState::Database {
-            inspect(path)?;
+        match header::check(path)? {
+            FileState::Database => inspect(path)?,
+            FileState::Absent => create_private(path)?,
+            FileState::Empty => {}
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags).at(path)?;
         configure(&conn, path)?;
+        restrict_modes(path);
         schema::migrate(&mut conn, path)?;
         // Walk to the newest readings page now, so damage there is reported at startup
         // rather than by the first `latest()`.
@@ -55,6 +58,55 @@ impl Store {
             conn,
             path: path.to_path_buf(),
         })
+    }
+}
+
+/// Mode of the buffer and its `-wal` and `-shm` files: the readings are the household's, and
+/// the state directory's own mode should not be their only protection.
+const PRIVATE_MODE: u32 = 0o600;
+
+/// Creates the empty buffer file with [`PRIVATE_MODE`] whatever the umask, so SQLite (which
+/// gives a new `-wal` and `-shm` the mode of the database) never creates anything wider.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let io_err = |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(PRIVATE_MODE)
+        .open(path)
+        .map_err(io_err)?;
+    // The umask may have narrowed the mode further, never widened it; set it exactly.
+    file.set_permissions(std::fs::Permissions::from_mode(PRIVATE_MODE))
+        .map_err(io_err)
+}
+
+/// Brings the buffer and its `-wal` and `-shm` files to [`PRIVATE_MODE`]: a buffer created by
+/// an older build, or copied in, may be world-readable. A failure (not the owner) is logged,
+/// not fatal: the readings are still safe to write.
+fn restrict_modes(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for file in [
+        path.to_path_buf(),
+        header::wal_path(path),
+        header::shm_path(path),
+    ] {
+        let Ok(meta) = std::fs::metadata(&file) else {
+            continue;
+        };
+        if meta.permissions().mode() & 0o777 == PRIVATE_MODE {
+            continue;
+        }
+        let private = std::fs::Permissions::from_mode(PRIVATE_MODE);
+        if let Err(e) = std::fs::set_permissions(&file, private) {
+            log::warn!(
+                "{}: cannot make it private (mode 0600): {e}",
+                file.display()
+            );
+        }
     }
 }
 

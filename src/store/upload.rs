@@ -24,14 +24,37 @@ pub struct Pruned {
 }
 
 impl Store {
-    /// Time (Unix ms) of the oldest row not yet uploaded.
-    pub fn oldest_pending_ms(&self) -> Result<Option<i64>, StoreError> {
+    /// Time (Unix ms) of the oldest row not yet uploaded among those with a seq up to
+    /// `last_seq` (`i64::MAX`: all of them).
+    pub fn oldest_pending_ms(&self, last_seq: i64) -> Result<Option<i64>, StoreError> {
         let path = self.path.as_path();
         self.conn
-            .prepare_cached("SELECT min(time_ms) FROM readings WHERE uploaded = 0")
+            .prepare_cached("SELECT min(time_ms) FROM readings WHERE uploaded = 0 AND seq <= ?1")
             .at(path)?
-            .query_row([], |row| row.get(0))
+            .query_row([last_seq], |row| row.get(0))
             .at(path)
+    }
+
+    /// The highest seq in the buffer, if it holds any row.
+    pub fn last_seq(&self) -> Result<Option<i64>, StoreError> {
+        let path = self.path.as_path();
+        self.conn
+            .query_row("SELECT max(seq) FROM readings", [], |row| row.get(0))
+            .at(path)
+    }
+
+    /// How many rows with a seq up to `last_seq` are not yet uploaded.
+    pub fn pending_through(&self, last_seq: i64) -> Result<u64, StoreError> {
+        let path = self.path.as_path();
+        let count: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM readings WHERE uploaded = 0 AND seq <= ?1",
+                [last_seq],
+                |row| row.get(0),
+            )
+            .at(path)?;
+        Ok(count.unsigned_abs())
     }
 
     /// Every row with `start_ms <= time_ms < end_ms`, uploaded or not, in seq order: the whole

@@ -25,7 +25,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::health::LedState;
 use crate::problems::Problems;
-use crate::store::{EventDelta, Pruned, SharedStore, Store, StoreError};
+use crate::store::{EventDelta, Pruned, SharedStore, Store, StoreError, SET_ASIDE_EVENT};
 
 /// Name of the counter of pending rows dropped to respect `storage.max_size`.
 pub const DROPPED_EVENT: &str = "storage.dropped_pending";
@@ -95,6 +95,10 @@ pub struct CycleReport {
     pub error: Option<UploadError>,
     /// The cycle did nothing because the clock is not synchronized.
     pub waiting_for_clock: bool,
+    /// After a `flush` cycle: rows that were pending when it began and still are (0 unless
+    /// the target failed). Rows the poll loop commits meanwhile are not counted: they are the
+    /// daemon's to upload. `None` for an ordinary cycle, or if the buffer could not tell.
+    pub still_pending: Option<u64>,
 }
 
 /// Uploads one household's buffer to one sink.
@@ -200,8 +204,12 @@ impl<S: ObjectSink> Uploader<S> {
         self.write_counters().await;
     }
 
-    /// One pass: uploads every period that is due (with `flush`, every complete period, without
-    /// waiting for the fleet delay or a pending retry), prunes, writes the heartbeat.
+    /// One pass: uploads every period that is due, prunes, writes the heartbeat.
+    ///
+    /// With `flush`, every row pending when the cycle begins is uploaded at once, without
+    /// waiting for the fleet delay or a pending retry, the open period included: its object
+    /// goes to the key the complete period will have, which the period's own upload later
+    /// overwrites with a superset (as for late rows), so no period ever gets a second key.
     pub async fn cycle(&mut self, flush: bool) -> CycleReport {
         let mut report = CycleReport::default();
         if !flush && self.retry_at.is_some_and(|at| Instant::now() < at) {
@@ -233,7 +241,12 @@ impl<S: ObjectSink> Uploader<S> {
             }
         }
         if report.error.is_none() {
-            if let Err(error) = self.upload_due(now, flush, &mut report).await {
+            let uploaded = if flush {
+                self.upload_all_pending(&mut report).await
+            } else {
+                self.upload_due(now, &mut report).await
+            };
+            if let Err(error) = uploaded {
                 report.error = Some(error);
             }
         }
@@ -272,32 +285,67 @@ impl<S: ObjectSink> Uploader<S> {
         Ok(())
     }
 
+    /// Uploads, oldest first, every period that ended `settle` plus the fleet delay ago.
     async fn upload_due(
         &mut self,
         now: DateTime<Utc>,
-        flush: bool,
         report: &mut CycleReport,
     ) -> Result<(), UploadError> {
-        let now_ms = now.timestamp_millis();
-        let settle = self.policy.settle;
-        let wait = if flush {
-            settle
-        } else {
-            settle + self.policy.fleet_delay
-        };
-        let due_before = now_ms - i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
-        loop {
-            let Some(oldest) = self.store.call(|store| store.oldest_pending_ms()).await? else {
-                return Ok(());
-            };
+        let wait = self.policy.settle + self.policy.fleet_delay;
+        let due_before =
+            now.timestamp_millis() - i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
+        while let Some(oldest) = self.oldest_pending(i64::MAX).await? {
             let period = Period::containing(oldest, self.policy.batch_period);
             if !period.has_ended(due_before) {
                 return Ok(());
             }
-            let object = self.upload_period(period).await?;
-            let _ = self.events.send(UploadEvent::Uploaded(object.clone()));
-            report.objects.push(object);
+            self.upload_into(period, report).await?;
         }
+        Ok(())
+    }
+
+    /// `flush`: uploads, oldest first, every period holding a row that is pending now, ended
+    /// or not, and counts what is left of those rows. Rows committed meanwhile are left to
+    /// the daemon, so a flush beside a running daemon ends.
+    async fn upload_all_pending(&mut self, report: &mut CycleReport) -> Result<(), UploadError> {
+        let last_seq = self
+            .store
+            .call(|store| store.last_seq())
+            .await?
+            .unwrap_or(0);
+        let mut result = Ok(());
+        while let Some(oldest) = self.oldest_pending(last_seq).await? {
+            let period = Period::containing(oldest, self.policy.batch_period);
+            if let Err(error) = self.upload_into(period, report).await {
+                result = Err(error);
+                break;
+            }
+        }
+        report.still_pending = self
+            .store
+            .call(move |store| store.pending_through(last_seq))
+            .await
+            .ok();
+        result
+    }
+
+    /// Time of the oldest pending row with a seq up to `last_seq`.
+    async fn oldest_pending(&self, last_seq: i64) -> Result<Option<i64>, StoreError> {
+        self.store
+            .call(move |store| store.oldest_pending_ms(last_seq))
+            .await
+    }
+
+    /// Uploads `period` and records it in `report` and for subscribers.
+    async fn upload_into(
+        &mut self,
+        period: Period,
+        report: &mut CycleReport,
+    ) -> Result<(), UploadError> {
+        let object = self.upload_period(period).await?;
+        let _ = self.events.send(UploadEvent::Uploaded(object.clone()));
+        report.objects.push(object);
+        Ok(())
     }
 
     /// Uploads the whole of one period (rows uploaded before included, so the object is always
@@ -487,6 +535,14 @@ impl<S: ObjectSink> Uploader<S> {
             free_disk_bytes: free,
             dropped_rows: dropped,
             led_state: self.led.as_ref().map(|led| led.borrow().to_string()),
+            buffer_set_aside: store_status
+                .events
+                .iter()
+                .find(|e| e.name == SET_ASIDE_EVENT)
+                .map(|e| {
+                    let message = e.last_message.as_deref().unwrap_or_default();
+                    format!("{}: {message}", timestamp(e.last_at))
+                }),
         };
         let key = self.policy.keys.heartbeat_key();
         if let Err(e) = self

@@ -2,6 +2,7 @@
 
 use thiserror::Error;
 
+use super::s3_response::shown;
 use crate::store::StoreError;
 
 /// A failed upload. Whatever the failure, every row stays in the buffer.
@@ -35,14 +36,18 @@ impl UploadError {
         }
     }
 
-    /// Classifies an S3 error response by status and `<Code>`.
+    /// Classifies an S3 error response by status and `<Code>`; the message carries the code
+    /// and S3's `<Message>`, escaped and cut short (the body is untrusted).
     pub fn from_s3_response(status: u16, body: &str) -> UploadError {
         let code = error_code(body).unwrap_or("");
-        let described = if code.is_empty() {
+        let mut described = if code.is_empty() {
             format!("HTTP {status}")
         } else {
             format!("{code} (HTTP {status})")
         };
+        if let Some(message) = element(body, "Message") {
+            described.push_str(&format!(" {}", shown(message.as_bytes())));
+        }
         match code {
             "RequestTimeTooSkewed" => UploadError::ClockSkew,
             "InvalidAccessKeyId" | "SignatureDoesNotMatch" => UploadError::Config(format!(
@@ -62,15 +67,21 @@ impl UploadError {
     }
 }
 
-/// The `<Code>` of an S3 XML error body. Only the code is kept: the rest of the body can
-/// echo the access key id and the request.
+/// The `<Code>` of an S3 XML error body, if it is a plain name. Only the code and the
+/// `<Message>` are kept: the rest of the body can echo the access key id and the request.
 fn error_code(body: &str) -> Option<&str> {
-    let start = body.find("<Code>")? + "<Code>".len();
-    let end = start + body[start..].find("</Code>")?;
-    let code = body[start..end].trim();
+    let code = element(body, "Code")?;
     code.chars()
         .all(|c| c.is_ascii_alphanumeric())
         .then_some(code)
+}
+
+/// The trimmed text of the first `<name>` element of `body` (S3's error documents are flat).
+pub(super) fn element<'a>(body: &'a str, name: &str) -> Option<&'a str> {
+    let open = format!("<{name}>");
+    let start = body.find(&open)? + open.len();
+    let end = start + body[start..].find(&format!("</{name}>"))?;
+    Some(body[start..end].trim()).filter(|text| !text.is_empty())
 }
 
 #[cfg(test)]

@@ -35,6 +35,9 @@ pub struct Heartbeat {
     pub dropped_rows: u64,
     /// What the status LED shows (`healthy`, `EAGLE unreachable`, …), when known.
     pub led_state: Option<String>,
+    /// When a damaged buffer was set aside for this one, and the file it was moved to.
+    #[serde(default)]
+    pub buffer_set_aside: Option<String>,
 }
 
 impl Heartbeat {

@@ -20,6 +20,7 @@ mod key;
 mod object;
 mod period;
 mod report;
+mod s3_response;
 mod s3_sink;
 mod sink;
 
@@ -32,5 +33,6 @@ pub use key::{KeyTemplate, DEFAULT_TEMPLATE};
 pub use object::{build_object, ndjson_line};
 pub use period::{fleet_delay, Period};
 pub use report::{ObjectReport, UploadEvent, UploadStatus};
+pub use s3_response::ERROR_BODY_LIMIT;
 pub use s3_sink::{classify as classify_s3_error, S3Sink};
 pub use sink::{ConfiguredSink, ObjectSink};

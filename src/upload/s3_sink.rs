@@ -1,12 +1,25 @@
-//! PUTs to S3 or an S3-compatible store with rust-s3 over rustls.
+//! PUTs to S3 or an S3-compatible store over rustls: rust-s3 builds and signs each request
+//! (SigV4, `Content-MD5`), our own HTTP client sends it.
+//!
+//! rust-s3 0.38 sends through a `reqwest::Client` it builds itself with reqwest's default
+//! policy of following up to ten redirects, and offers no way to change that; on top of it, its
+//! `fail-on-err` path reads an error body whole and fails a stored object whose ETag is not
+//! UTF-8. So the signed request is taken from rust-s3 and sent by a client that follows no
+//! redirect, and the answer is judged by `s3_response`.
 
 use std::time::Duration;
 
+use base64::Engine as _;
+use reqwest::header::HeaderMap;
+use s3::command::Command;
 use s3::creds::Credentials;
 use s3::error::S3Error;
+use s3::request::tokio_backend::ReqwestRequest;
+use s3::request::Request as _;
 use s3::{Bucket, Region};
 
 use super::error::UploadError;
+use super::s3_response;
 use super::sink::ObjectSink;
 use crate::config::{Endpoint, S3Settings};
 
@@ -17,6 +30,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug)]
 pub struct S3Sink {
     bucket: Box<Bucket>,
+    http: reqwest::Client,
 }
 
 impl S3Sink {
@@ -53,7 +67,31 @@ impl S3Sink {
             bucket.set_path_style();
         }
         bucket.set_request_timeout(Some(REQUEST_TIMEOUT));
-        Ok(S3Sink { bucket })
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .map_err(|e| UploadError::Config(format!("S3 client: {e}")))?;
+        Ok(S3Sink { bucket, http })
+    }
+
+    /// A warning for an `http://` endpoint that is sent credentials: the readings and the
+    /// request signatures cross the network in plain text (the secret key itself never does).
+    /// Accepted, for a local MinIO or a test server; said at `check-config` and at start-up.
+    pub fn plaintext_warning(settings: &S3Settings) -> Option<String> {
+        let Endpoint::Custom(url) = &settings.endpoint else {
+            return None;
+        };
+        let plain = url
+            .get(..7)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"));
+        (plain && settings.access_key_id.is_some()).then(|| {
+            format!(
+                "s3.endpoint {url:?} is plain http: the readings, the access key id and the \
+                 request signatures cross the network unencrypted; use https:// unless this \
+                 is a local store on a trusted network"
+            )
+        })
     }
 
     /// The underlying bucket (the `fleet` command reads heartbeats through it).
@@ -94,15 +132,28 @@ impl ObjectSink for S3Sink {
         bytes: Vec<u8>,
         content_type: &'static str,
     ) -> Result<(), UploadError> {
-        // rust-s3 adds Content-MD5 to every PutObject, so S3 verifies the bytes it stored.
-        match self
-            .bucket
-            .put_object_with_content_type(key, &bytes, content_type)
+        let command = Command::PutObject {
+            content: &bytes,
+            content_type,
+            custom_headers: None,
+            multipart: None,
+        };
+        let request = ReqwestRequest::new(&self.bucket, key, command)
             .await
-        {
-            Ok(_) => Ok(()),
-            Err(error) => Err(classify(error)),
-        }
+            .map_err(classify)?;
+        // rust-s3 adds Content-MD5 to every PutObject, so S3 verifies the bytes it stored.
+        let headers = request.headers().await.map_err(classify)?;
+        let sent_md5 = content_md5_hex(&headers)?;
+        let url = request.url().map_err(classify)?;
+        let response = self
+            .http
+            .put(url.as_str())
+            .headers(headers)
+            .body(bytes)
+            .send()
+            .await
+            .map_err(|e| UploadError::Transient(format!("cannot reach S3: {}", root_cause(&e))))?;
+        s3_response::judge(response, &sent_md5).await
     }
 
     fn describe(&self) -> String {
@@ -121,6 +172,20 @@ pub fn classify(error: S3Error) -> UploadError {
         }
         other => UploadError::Transient(format!("S3 request failed: {other}")),
     }
+}
+
+/// The `Content-MD5` rust-s3 put on the request, as lowercase hex (the form of an ETag).
+fn content_md5_hex(headers: &HeaderMap) -> Result<String, UploadError> {
+    let digest = headers
+        .get("content-md5")
+        .and_then(|v| {
+            base64::engine::general_purpose::STANDARD
+                .decode(v.as_bytes())
+                .ok()
+        })
+        .filter(|d| d.len() == 16)
+        .ok_or_else(|| UploadError::Transient("the PUT was built without Content-MD5".into()))?;
+    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// The innermost cause ("Connection refused (os error 111)"), without the URL.

@@ -17,18 +17,23 @@ pub enum Target<'a> {
     Directory(&'a Path),
     /// The in-process S3 server.
     S3(&'a S3Server),
+    /// Any S3 endpoint URL, with the test credentials.
+    Endpoint(&'a str),
 }
 
 /// Writes a config for a logger polling the simulator at `eagle` every second into `db`,
 /// uploading one-minute periods to `target` as soon as they are complete.
 pub fn write_config(path: &Path, eagle: SocketAddr, db: &Path, target: Target<'_>) {
+    let s3_endpoint = |endpoint: &str| {
+        format!(
+            "bucket = \"{BUCKET}\"\nendpoint = \"{endpoint}\"\npath_style = true\n\
+             access_key_id = \"{ACCESS_KEY}\"\nsecret_access_key = \"{SECRET_KEY}\""
+        )
+    };
     let s3 = match target {
         Target::Directory(dir) => format!("endpoint = 'file://{}'", dir.display()),
-        Target::S3(server) => format!(
-            "bucket = \"{BUCKET}\"\nendpoint = \"{}\"\npath_style = true\n\
-             access_key_id = \"{ACCESS_KEY}\"\nsecret_access_key = \"{SECRET_KEY}\"",
-            server.endpoint()
-        ),
+        Target::S3(server) => s3_endpoint(&server.endpoint()),
+        Target::Endpoint(endpoint) => s3_endpoint(endpoint),
     };
     let config = format!(
         r#"
@@ -70,10 +75,15 @@ impl Logger {
     /// rather than kill the process (the storage-full case relies on it; elsewhere it changes
     /// nothing).
     pub fn start(config: &Path) -> Logger {
+        Logger::start_logging(config, "warn")
+    }
+
+    /// [`Logger::start`] with `RUST_LOG` set to `filter`.
+    pub fn start_logging(config: &Path, filter: &str) -> Logger {
         let mut command = Command::new(env!("CARGO_BIN_EXE_rainforest-logger"));
         command
             .args(["run", "--config", config.to_str().unwrap()])
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", filter)
             .env_remove("NOTIFY_SOCKET")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());

@@ -133,18 +133,175 @@ impl S3Server {
 impl S3Server {
     /// Settings of a logger uploading to this server with `batch_period`, no prefix.
     pub fn settings(&self, batch_period: Duration) -> S3Settings {
-        S3Settings {
-            bucket: BUCKET.into(),
-            region: "us-east-1".into(),
-            endpoint: Endpoint::Custom(self.endpoint()),
-            path_style: true,
-            prefix: String::new(),
-            access_key_id: Some(Secret::new(ACCESS_KEY)),
-            secret_access_key: Some(Secret::new(SECRET_KEY)),
-            batch_period,
-            key_template: None,
-            fleet_spread: Duration::ZERO,
+        settings_for(&self.endpoint(), batch_period)
+    }
+}
+
+/// Settings of a logger uploading to `endpoint` with the test credentials, path-style, no
+/// prefix.
+pub fn settings_for(endpoint: &str, batch_period: Duration) -> S3Settings {
+    S3Settings {
+        bucket: BUCKET.into(),
+        region: "us-east-1".into(),
+        endpoint: Endpoint::Custom(endpoint.to_string()),
+        path_style: true,
+        prefix: String::new(),
+        access_key_id: Some(Secret::new(ACCESS_KEY)),
+        secret_access_key: Some(Secret::new(SECRET_KEY)),
+        batch_period,
+        key_template: None,
+        fleet_spread: Duration::ZERO,
+    }
+}
+
+/// What a [`HostileEndpoint`] answers to one request.
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// Extra headers, as raw bytes (so they can be what no real S3 sends).
+    pub headers: Vec<(&'static str, Vec<u8>)>,
+    /// The body: these bytes, or (with `endless`) this many bytes of `x`, made as they are
+    /// sent, so the server holds none of them.
+    pub body: Vec<u8>,
+    /// Length of a generated body, if any.
+    pub endless: Option<u64>,
+}
+
+impl Answer {
+    /// `status` with `body` and no extra header.
+    pub fn new(status: u16, body: &[u8]) -> Answer {
+        Answer {
+            status,
+            headers: Vec::new(),
+            body: body.to_vec(),
+            endless: None,
         }
+    }
+
+    /// The answer with one more header.
+    pub fn header(mut self, name: &'static str, value: &[u8]) -> Answer {
+        self.headers.push((name, value.to_vec()));
+        self
+    }
+}
+
+/// A loopback HTTP server that is not S3, for the answers a real S3 never gives on demand
+/// (redirects, a captive portal's 200, huge error bodies, odd ETags): every request gets
+/// `answer(method, path, own address)`.
+pub struct HostileEndpoint {
+    pub addr: SocketAddr,
+    requests: Arc<std::sync::Mutex<Vec<String>>>,
+    body_bytes_sent: Arc<AtomicU64>,
+    task: JoinHandle<()>,
+}
+
+type Handler = dyn Fn(&hyper::Method, &str, SocketAddr) -> Answer + Send + Sync;
+
+impl HostileEndpoint {
+    /// Starts on a free loopback port.
+    pub async fn start(
+        answer: impl Fn(&hyper::Method, &str, SocketAddr) -> Answer + Send + Sync + 'static,
+    ) -> HostileEndpoint {
+        let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let answer: Arc<Handler> = Arc::new(answer);
+        let requests = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let body_bytes_sent = Arc::new(AtomicU64::new(0));
+        let (logged, counted) = (requests.clone(), body_bytes_sent.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((socket, _)) = listener.accept().await else {
+                    continue;
+                };
+                let (answer, logged, counted) = (answer.clone(), logged.clone(), counted.clone());
+                let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                    let line = format!("{} {}", request.method(), request.uri().path());
+                    logged.lock().unwrap().push(line);
+                    let reply = answer(request.method(), request.uri().path(), addr);
+                    let counted = counted.clone();
+                    async move { Ok::<_, std::convert::Infallible>(respond(reply, counted)) }
+                });
+                tokio::spawn(async move {
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(socket), service)
+                        .await;
+                });
+            }
+        });
+        HostileEndpoint {
+            addr,
+            requests,
+            body_bytes_sent,
+            task,
+        }
+    }
+
+    /// The endpoint URL for `s3.endpoint`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every request so far, as `METHOD /path`.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    /// Bytes of generated bodies handed to the connection so far.
+    pub fn body_bytes_sent(&self) -> u64 {
+        self.body_bytes_sent.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for HostileEndpoint {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn respond(answer: Answer, counted: Arc<AtomicU64>) -> hyper::Response<GeneratedBody> {
+    let mut response = hyper::Response::builder().status(answer.status);
+    for (name, value) in &answer.headers {
+        response = response.header(
+            *name,
+            hyper::header::HeaderValue::from_bytes(value).unwrap(),
+        );
+    }
+    let body = GeneratedBody {
+        fixed: Some(bytes::Bytes::from(answer.body)),
+        remaining: answer.endless.unwrap_or(0),
+        counted,
+    };
+    response.body(body).unwrap()
+}
+
+/// A response body: fixed bytes, then generated ones, 64 KiB per frame.
+struct GeneratedBody {
+    fixed: Option<bytes::Bytes>,
+    remaining: u64,
+    counted: Arc<AtomicU64>,
+}
+
+impl hyper::body::Body for GeneratedBody {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        if let Some(fixed) = self.fixed.take().filter(|b| !b.is_empty()) {
+            return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(fixed))));
+        }
+        if self.remaining == 0 {
+            return std::task::Poll::Ready(None);
+        }
+        let n = self.remaining.min(64 * 1024);
+        self.remaining -= n;
+        self.counted.fetch_add(n, Ordering::SeqCst);
+        let chunk = bytes::Bytes::from(vec![b'x'; n as usize]);
+        std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(chunk))))
     }
 }
 

@@ -1,0 +1,196 @@
+//! The buffer's files on the card: who may read them, what happens to a damaged one, and
+//! the readings held in memory while it refuses writes.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::Command;
+
+use chrono::{TimeZone, Utc};
+use common::binary::{write_config, Logger, Target};
+use rainforest_logger::daemon::{Outcome, Recorder, MAX_WAITING_BYTES};
+use rainforest_logger::eagle::MeterSample;
+use rainforest_logger::store::Store;
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// `rainforest-logger ARGS` under umask 000, the most permissive an operator's shell can have.
+fn run_with_open_umask(args: &[&str]) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rainforest-logger"));
+    command.args(args);
+    // SAFETY: only an async-signal-safe call between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            libc::umask(0);
+            Ok(())
+        });
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn the_buffer_and_its_wal_and_shm_are_private_whatever_the_umask() {
+    // Regression (issue 12, item 10): created 0644 (0666 under umask 000).
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state/readings.db");
+    let config = dir.path().join("config.toml");
+    let bucket = dir.path().join("bucket");
+    write_config(
+        &config,
+        "127.0.0.1:9".parse().unwrap(),
+        &db,
+        Target::Directory(&bucket),
+    );
+    // `flush` opens (and so creates) the buffer like the daemon does.
+    let output = run_with_open_umask(&["flush", "--config", config.to_str().unwrap()]);
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(mode(&db), 0o600, "{}", db.display());
+
+    // A buffer left world-readable by an older build is tightened, -wal and -shm with it.
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("PRAGMA journal_mode=WAL; CREATE TEMP TABLE t(x);")
+        .unwrap();
+    let wal = dir.path().join("state/readings.db-wal");
+    let shm = dir.path().join("state/readings.db-shm");
+    // Keep the WAL and SHM in place (an open connection) while the logger opens the buffer.
+    let tx = conn.transaction().unwrap();
+    let output = run_with_open_umask(&["status", "--config", config.to_str().unwrap()]);
+    drop(tx);
+    assert!(output.status.success(), "{output:?}");
+    for file in [&db, &wal, &shm] {
+        assert_eq!(mode(file), 0o600, "{}", file.display());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readings_held_in_memory_are_bounded_by_bytes_not_only_by_count() {
+    // Regression (issue 12, item 9): 10,000 readings of any size were held.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("readings.db");
+    let recorder_store = Store::open(&db).unwrap();
+    let mut recorder = Recorder::new(recorder_store, common::test_clock()).unwrap();
+    // The buffer refuses every write from now on.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("DROP TABLE readings")
+        .unwrap();
+    let label = "x".repeat(64 * 1024);
+    let mut dropped = 0;
+    for i in 0..100 {
+        let sample = MeterSample {
+            meter: "0x0013500100aa3ce7".into(),
+            meter_time: Utc.timestamp_opt(1_772_875_800 + i * 6, 0).unwrap(),
+            demand_kw: None,
+            delivered_kwh: None,
+            received_kwh: None,
+            price: None,
+            currency: None,
+            rate_label: Some(label.clone()),
+            tier: None,
+            anomalies: Vec::new(),
+        };
+        match recorder.record(sample).await {
+            Outcome::New {
+                stored, dropped: d, ..
+            } => {
+                assert!(stored.is_empty());
+                dropped += d;
+            }
+            Outcome::Repeat => panic!("each sample is new"),
+        }
+    }
+    assert!(recorder.waiting_bytes() <= MAX_WAITING_BYTES);
+    assert!(recorder.waiting() < 100 && recorder.waiting() > 0);
+    assert_eq!(dropped, 100 - recorder.waiting(), "every drop is counted");
+}
+
+/// Waits up to 20 s for `logger`'s log to contain `text`.
+async fn wait_for_log(logger: &Logger, text: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !logger.log().contains(text) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    logger.log()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_buffer_is_set_aside_loudly_and_logging_goes_on_in_a_new_one() {
+    // Regression (issue 12, item 14): a damaged buffer stopped all logging.
+    let dir = tempfile::tempdir().unwrap();
+    let sim = common::start_simulator(std::time::Duration::from_secs(1)).await;
+    let db = dir.path().join("readings.db");
+    // A buffer whose header was overwritten (not SQLite any more), with its WAL.
+    let garbage: Vec<u8> = (0..16_384u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(&db, &garbage).unwrap();
+    std::fs::write(dir.path().join("readings.db-wal"), b"frames").unwrap();
+    let config = dir.path().join("config.toml");
+    let bucket = dir.path().join("bucket");
+    write_config(&config, sim.local_addr(), &db, Target::Directory(&bucket));
+    let logger = Logger::start_logging(&config, "info");
+    let log = wait_for_log(&logger, "status LED: storage failure").await;
+    let moved: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("readings.db.damaged-"))
+        .collect();
+    let set_aside = moved
+        .iter()
+        .find(|p| !p.to_string_lossy().ends_with("-wal"))
+        .expect("set aside")
+        .clone();
+    assert_eq!(std::fs::read(&set_aside).unwrap(), garbage, "never deleted");
+    let wal = std::path::PathBuf::from(format!("{}-wal", set_aside.display()));
+    assert_eq!(
+        std::fs::read(&wal).unwrap(),
+        b"frames",
+        "its WAL went with it"
+    );
+    let name = set_aside
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("was damaged") && l.contains(&name)),
+        "{log}"
+    );
+    // Logging goes on in the new buffer.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while Store::open(&db).unwrap().status().unwrap().readings_stored == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing stored:\n{}",
+            logger.log()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // The heartbeat says so.
+    let heartbeat = bucket.join(format!("status/household={}.json", common::rig::HOUSEHOLD));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !heartbeat.exists() {
+        assert!(std::time::Instant::now() < deadline, "no heartbeat");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let beat: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&heartbeat).unwrap()).unwrap();
+    let field = beat["buffer_set_aside"].as_str().unwrap_or_default();
+    assert!(field.contains(&name), "{beat}");
+    logger.stop();
+    // So does `status`, after the daemon stopped too.
+    let status = Command::new(env!("CARGO_BIN_EXE_rainforest-logger"))
+        .args(["status", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("set aside") && l.contains(&name)),
+        "{out}"
+    );
+}
