@@ -85,7 +85,8 @@ async fn readings_held_in_memory_are_bounded_by_bytes_not_only_by_count() {
         let sample = MeterSample {
             meter: "0x0013500100aa3ce7".into(),
             meter_time: Utc.timestamp_opt(1_772_875_800 + i * 6, 0).unwrap(),
-            demand_kw: None,
+            // A value, so the recorder takes it for a reading (no values = meter not reporting).
+            demand_kw: Some(rust_decimal::Decimal::new(1_250, 3)),
             delivered_kwh: None,
             received_kwh: None,
             price: None,
@@ -101,7 +102,7 @@ async fn readings_held_in_memory_are_bounded_by_bytes_not_only_by_count() {
                 assert!(stored.is_empty());
                 dropped += d;
             }
-            Outcome::Repeat => panic!("each sample is new"),
+            Outcome::Repeat | Outcome::NoValues => panic!("each sample is a new reading"),
         }
     }
     assert!(recorder.waiting_bytes() <= MAX_WAITING_BYTES);

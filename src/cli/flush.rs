@@ -9,7 +9,7 @@ use crate::clock::SystemClock;
 use crate::upload::{ObjectSink, UploadError, Uploader};
 
 /// Uploads every period holding a pending row, oldest first, and prints the rows still
-/// pending; exit 2 if any are (design §5).
+/// pending; exit 2 if any are (docs/design.md §5).
 pub async fn flush(explicit: Option<&Path>) -> Result<(), CommandError> {
     let settings = load_settings(explicit)?;
     let mut uploader = Uploader::from_settings(&settings, Arc::new(SystemClock::new()))?;

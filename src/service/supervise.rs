@@ -58,7 +58,7 @@ pub async fn supervise<S: MeterSource>(
         let state = tracker.state(now);
         match &alert {
             // A damaged buffer was set aside lately: storage failure, unless the config is
-            // wrong (the higher priority, design §7).
+            // wrong (the higher priority, docs/design.md §7).
             Some(alert) if now < alert.until && state != LedState::ConfigError => {
                 (LedState::StorageFailure, alert.message.clone())
             }

@@ -1,5 +1,5 @@
 //! Judging S3's answer to one PUT, as untrusted input: only a 2xx on the request that was sent
-//! counts as stored (design §3), a redirect is a failure that names its target, an error body
+//! counts as stored (docs/design.md §3), a redirect is a failure that names its target, an error body
 //! is read only up to a bound, and an ETag that is a plain MD5 must be the MD5 that was sent.
 
 use reqwest::header::{HeaderMap, ETAG, LOCATION};
