@@ -47,10 +47,11 @@ pub struct Daemon<S> {
 }
 
 impl Daemon<Eagle> {
-    /// The daemon as configured: opens the buffer and prepares the EAGLE client.
+    /// The daemon as configured: opens the buffer and prepares the EAGLE client, pinned to
+    /// the certificate the buffer keeps (unless `eagle.certificate_sha256` says otherwise).
     pub fn from_settings(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Self, DaemonError> {
         let store = Store::open(&settings.storage.path)?;
-        let eagle = Eagle::new(&settings.eagle)?;
+        let eagle = Eagle::remembering(&settings.eagle, store.eagle_certificate()?)?;
         Ok(Daemon::new(
             eagle,
             store,

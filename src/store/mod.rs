@@ -9,8 +9,10 @@
 //!   the byte-level checks made before SQLite touches a file: `header.rs`.
 //! - The schema and its migrations, keyed by `PRAGMA user_version`: `schema.rs`.
 //! - Readings: `readings.rs`; event counters: `events.rs`; the status report: `status.rs`;
-//!   the upload engine's queries (periods, marking, time correction, pruning): `upload.rs`.
+//!   the upload engine's queries (periods, marking, time correction, pruning): `upload.rs`;
+//!   the EAGLE's pinned https certificate: `certificate.rs`.
 
+mod certificate;
 mod error;
 mod events;
 mod header;

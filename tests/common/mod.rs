@@ -53,6 +53,7 @@ pub fn eagle_settings(base_url: &str, timeout: Duration) -> EagleSettings {
         meter: None,
         poll_interval: Duration::from_secs(1),
         timeout,
+        certificate_sha256: None,
     }
 }
 
