@@ -48,6 +48,8 @@ pub struct Eagle {
     configured_meter: Option<String>,
     meter: Option<String>,
     listed_at: Option<Instant>,
+    /// The latest device list (EAGLE-200/3), for `probe` to print without asking again.
+    devices: Vec<DeviceEntry>,
     /// The certificate fingerprint kept in the buffer (as far as this process knows).
     remembered: Option<Fingerprint>,
 }
@@ -76,6 +78,7 @@ impl Eagle {
             configured_meter: settings.meter.clone(),
             meter: None,
             listed_at: None,
+            devices: Vec::new(),
             remembered,
         })
     }
@@ -107,6 +110,12 @@ impl Eagle {
         self.api
     }
 
+    /// The devices the EAGLE-200/3 listed last (empty before the first list, and for the
+    /// legacy API).
+    pub fn devices(&self) -> &[DeviceEntry] {
+        &self.devices
+    }
+
     /// The meter being polled, once chosen.
     pub fn meter(&self) -> Option<&str> {
         self.meter.as_deref()
@@ -134,7 +143,7 @@ impl Eagle {
         }
         let api = match self.device_list().await {
             Ok(devices) => {
-                self.choose_meter(&devices)?;
+                self.choose_meter(devices)?;
                 Api::Eagle200
             }
             Err(e) if !answered_but_not_understood(&e) => return Err(e),
@@ -167,7 +176,7 @@ impl Eagle {
         let stale = self.listed_at.is_none_or(|at| at.elapsed() >= RELIST_EVERY);
         if self.meter.is_none() || stale {
             let devices = self.device_list().await?;
-            self.choose_meter(&devices)?;
+            self.choose_meter(devices)?;
         }
         let meter = self.meter.clone().unwrap_or_default();
         let reply = self.transport.post(request::device_query_all(&meter)).await;
@@ -181,7 +190,9 @@ impl Eagle {
         result
     }
 
-    fn choose_meter(&mut self, devices: &[DeviceEntry]) -> Result<(), EagleError> {
+    fn choose_meter(&mut self, devices: Vec<DeviceEntry>) -> Result<(), EagleError> {
+        self.devices = devices;
+        let devices = &self.devices;
         let chosen = select_meter(devices, self.configured_meter.as_deref());
         self.listed_at = Some(Instant::now());
         let chosen = chosen?.hardware_address.clone();
