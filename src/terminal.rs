@@ -39,7 +39,10 @@ mod tests {
     fn controls_and_bidi_are_escaped_plain_text_is_not() {
         assert!(matches!(escape("Tier 1 – €"), Cow::Borrowed("Tier 1 – €")));
         assert_eq!(escape("a\x1b[2Jb"), "a\\u{1b}[2Jb");
-        assert_eq!(escape("x\ny\r\t\u{7f}\u{9b}"), "x\\u{a}y\\u{d}\\u{9}\\u{7f}\\u{9b}");
+        assert_eq!(
+            escape("x\ny\r\t\u{7f}\u{9b}"),
+            "x\\u{a}y\\u{d}\\u{9}\\u{7f}\\u{9b}"
+        );
         assert_eq!(escape("usd\u{202e}dsu"), "usd\\u{202e}dsu");
         assert_eq!(escape("\u{2066}\u{200f}"), "\\u{2066}\\u{200f}");
     }

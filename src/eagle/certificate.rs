@@ -92,6 +92,9 @@ struct PinState {
     /// The accepted fingerprint and where it came from; `None` until the first handshake
     /// when nothing was configured or kept.
     pinned: Option<(Fingerprint, PinSource)>,
+    /// Whether a handshake has accepted the pinned certificate (so a server holding its key
+    /// has answered).
+    met: bool,
     /// The fingerprint of the latest certificate refused, until the transport takes it.
     refused: Option<Fingerprint>,
 }
@@ -113,6 +116,7 @@ impl PinnedVerifier {
             provider,
             state: Mutex::new(PinState {
                 pinned,
+                met: false,
                 refused: None,
             }),
         }
@@ -121,6 +125,12 @@ impl PinnedVerifier {
     /// The accepted fingerprint and its source, once known.
     pub fn pinned(&self) -> Option<(Fingerprint, PinSource)> {
         self.lock().pinned
+    }
+
+    /// The pinned fingerprint, once a handshake has accepted a certificate with it.
+    pub fn accepted(&self) -> Option<Fingerprint> {
+        let state = self.lock();
+        state.pinned.filter(|_| state.met).map(|(pin, _)| pin)
     }
 
     /// The fingerprint of a certificate refused since the last call, with the pin it failed.
@@ -147,7 +157,10 @@ impl ServerCertVerifier for PinnedVerifier {
         let presented = Fingerprint::of(end_entity.as_ref());
         let mut state = self.lock();
         match state.pinned {
-            Some((pinned, _)) if pinned == presented => Ok(ServerCertVerified::assertion()),
+            Some((pinned, _)) if pinned == presented => {
+                state.met = true;
+                Ok(ServerCertVerified::assertion())
+            }
             Some((pinned, _)) => {
                 state.refused = Some(presented);
                 Err(rustls::Error::General(format!(
@@ -157,6 +170,7 @@ impl ServerCertVerifier for PinnedVerifier {
             None => {
                 log::info!("trusting the EAGLE's certificate SHA-256 {presented} on first use");
                 state.pinned = Some((presented, PinSource::FirstUse));
+                state.met = true;
                 Ok(ServerCertVerified::assertion())
             }
         }
@@ -214,7 +228,12 @@ mod tests {
             .collect::<Vec<_>>()
             .join(":");
         assert_eq!(colons.parse::<Fingerprint>(), Ok(plain));
-        for bad in [&HEX[1..], &format!("{HEX}0"), &HEX.replace('a', "g"), &format!(":{}", &HEX[1..])] {
+        for bad in [
+            &HEX[1..],
+            &format!("{HEX}0"),
+            &HEX.replace('a', "g"),
+            &format!(":{}", &HEX[1..]),
+        ] {
             assert_eq!(bad.parse::<Fingerprint>(), Err(BadFingerprint), "{bad}");
         }
         assert_eq!("é".repeat(32).parse::<Fingerprint>(), Err(BadFingerprint));
@@ -237,9 +256,11 @@ mod tests {
     #[test]
     fn first_use_pins_the_first_certificate_and_refuses_another() {
         let verifier = PinnedVerifier::new(provider(), None);
+        assert_eq!(verifier.accepted(), None);
         verify(&verifier, b"first").unwrap();
         let first = Fingerprint::of(b"first");
         assert_eq!(verifier.pinned(), Some((first, PinSource::FirstUse)));
+        assert_eq!(verifier.accepted(), Some(first));
         verify(&verifier, b"first").unwrap();
         assert!(verify(&verifier, b"second").is_err());
         assert_eq!(
@@ -255,6 +276,8 @@ mod tests {
         let verifier = PinnedVerifier::new(provider(), Some((pin, PinSource::Config)));
         assert!(verify(&verifier, b"other").is_err());
         assert_eq!(verifier.pinned(), Some((pin, PinSource::Config)));
+        assert_eq!(verifier.accepted(), None);
         verify(&verifier, b"expected").unwrap();
+        assert_eq!(verifier.accepted(), Some(pin));
     }
 }

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::device_list::{parse_device_list, select_meter, DeviceEntry};
 use super::certificate::{Fingerprint, PinSource};
+use super::device_list::{parse_device_list, select_meter, DeviceEntry};
 use super::device_query::parse_device_query;
 use super::error::{EagleError, EMPTY_BODY};
 use super::legacy::{self, LegacyPrice};
@@ -93,11 +93,11 @@ impl Eagle {
         self.transport.url()
     }
 
-    /// A fingerprint that a successful exchange has just vouched for and that the buffer does
-    /// not hold yet (trusted on first use, or newly set in `eagle.certificate_sha256`): the
-    /// caller keeps it in the buffer. Returned once.
+    /// A fingerprint that a handshake has accepted and that the buffer does not hold yet
+    /// (trusted on first use, or newly set in `eagle.certificate_sha256`): the caller keeps it
+    /// in the buffer, after a successful poll. Returned once.
     pub fn newly_trusted(&mut self) -> Option<Fingerprint> {
-        let (accepted, _) = self.transport.certificate()?;
+        let accepted = self.transport.accepted_certificate()?;
         if self.remembered == Some(accepted) {
             return None;
         }

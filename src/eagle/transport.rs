@@ -104,7 +104,9 @@ impl Transport {
 
     /// The URL requests go to now (no credentials in it): https after an upgrade.
     pub fn url(&self) -> String {
-        let base = self.upgrade().map_or_else(|| self.base_url.clone(), |u| u.https_base);
+        let base = self
+            .upgrade()
+            .map_or_else(|| self.base_url.clone(), |u| u.https_base);
         format!("{base}{POST_MANAGER}")
     }
 
@@ -112,6 +114,11 @@ impl Transport {
     /// `None` before the first https handshake when nothing was pinned.
     pub fn certificate(&self) -> Option<(Fingerprint, PinSource)> {
         self.verifier.pinned()
+    }
+
+    /// The pinned fingerprint, once a handshake has met a certificate with it.
+    pub fn accepted_certificate(&self) -> Option<Fingerprint> {
+        self.verifier.accepted()
     }
 
     /// POSTs `body` and returns the reply text of a 2xx answer.
@@ -286,7 +293,11 @@ fn printable_location(location: &str) -> String {
         return "(no Location)".to_string();
     }
     let cut: String = location.chars().take(MAX_LOCATION_CHARS).collect();
-    let ellipsis = if cut.len() < location.len() { "…" } else { "" };
+    let ellipsis = if cut.len() < location.len() {
+        "…"
+    } else {
+        ""
+    };
     format!("{}{ellipsis}", terminal::escape(&cut))
 }
 
@@ -355,7 +366,8 @@ mod tests {
         assert_eq!(upgrade(""), None);
         let v6 = transport("http://[fd00::1]");
         assert_eq!(
-            v6.https_upgrade(&v6.url(), "https://192.168.7.1/").as_deref(),
+            v6.https_upgrade(&v6.url(), "https://192.168.7.1/")
+                .as_deref(),
             Some("https://[fd00::1]")
         );
         let https = transport("https://eagle");

@@ -201,7 +201,8 @@ mod tests {
             .unwrap();
         assert_eq!((readings, certificates), (1, 0));
         // One row at most.
-        let insert = "INSERT INTO eagle_certificate (id, sha256, trusted_at_ms) VALUES (?1, 'x', 0)";
+        let insert =
+            "INSERT INTO eagle_certificate (id, sha256, trusted_at_ms) VALUES (?1, 'x', 0)";
         conn.execute(insert, [1]).unwrap();
         assert!(conn.execute(insert, [2]).is_err());
     }

@@ -22,6 +22,11 @@ pub enum Target<'a> {
 /// Writes a config for a logger polling the simulator at `eagle` every second into `db`,
 /// uploading one-minute periods to `target` as soon as they are complete.
 pub fn write_config(path: &Path, eagle: SocketAddr, db: &Path, target: Target<'_>) {
+    write_config_for(path, &format!("http://{eagle}"), db, target);
+}
+
+/// [`write_config`] with `eagle.host = host`.
+pub fn write_config_for(path: &Path, host: &str, db: &Path, target: Target<'_>) {
     let s3 = match target {
         Target::Directory(dir) => format!("endpoint = 'file://{}'", dir.display()),
         Target::S3(server) => format!(
@@ -35,7 +40,7 @@ pub fn write_config(path: &Path, eagle: SocketAddr, db: &Path, target: Target<'_
 [household]
 id = "{HOUSEHOLD}"
 [eagle]
-host = "http://{eagle}"
+host = "{host}"
 cloud_id = "{}"
 install_code = "{}"
 poll_interval = "1s"
@@ -70,10 +75,15 @@ impl Logger {
     /// rather than kill the process (the storage-full case relies on it; elsewhere it changes
     /// nothing).
     pub fn start(config: &Path) -> Logger {
+        Logger::start_logging(config, "warn")
+    }
+
+    /// [`Logger::start`] with `RUST_LOG=rust_log`.
+    pub fn start_logging(config: &Path, rust_log: &str) -> Logger {
         let mut command = Command::new(env!("CARGO_BIN_EXE_rainforest-logger"));
         command
             .args(["run", "--config", config.to_str().unwrap()])
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", rust_log)
             .env_remove("NOTIFY_SOCKET")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod reconcile;
 pub mod rig;
 pub mod s3;
+pub mod scripted;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
