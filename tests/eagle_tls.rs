@@ -97,8 +97,22 @@ async fn probe_reads_an_https_only_eagle_and_prints_its_fingerprint() {
         "probe created a buffer"
     );
 
-    // Pinned up front, as staff do at the office: probe says it matched.
-    let (code, stdout, _) = probe(&config(dir.path(), &sim.base_url(), Some(fingerprint))).await;
+    // Pinned up front, as staff do at the office: check-config shows the pin, probe says it
+    // matched.
+    let pinned = config(dir.path(), &sim.base_url(), Some(fingerprint));
+    let checked = tokio::process::Command::new(env!("CARGO_BIN_EXE_rainforest-logger"))
+        .args(["check-config", pinned.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    let checked = String::from_utf8_lossy(&checked.stdout);
+    assert!(
+        checked.contains(&format!(
+            "  https pin   certificate SHA-256 {fingerprint}\n"
+        )),
+        "{checked}"
+    );
+    let (code, stdout, _) = probe(&pinned).await;
     assert_eq!(code, Some(0), "{stdout}");
     assert!(
         stdout.contains(&format!(
