@@ -196,3 +196,64 @@ impl EagleError {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn after_upgrade(error: EagleError) -> EagleError {
+        EagleError::AfterUpgrade {
+            error: Box::new(error),
+            http_url: "http://eagle/cgi-bin/post_manager".into(),
+            location: "https://192.168.7.1/cgi-bin/post_manager".into(),
+            https_url: "https://eagle/cgi-bin/post_manager".into(),
+            https_base: "https://eagle".into(),
+        }
+    }
+
+    #[test]
+    fn a_refused_certificate_needs_a_person_even_after_the_https_upgrade() {
+        let changed = EagleError::CertificateChanged {
+            url: "https://eagle/cgi-bin/post_manager".into(),
+            presented: Fingerprint::of(b"new"),
+            expected: Fingerprint::of(b"old"),
+            pinned_by: PinSource::Buffer,
+        };
+        assert!(changed.is_credential_error() && !changed.is_transient());
+        let wrapped = after_upgrade(changed);
+        assert!(wrapped.is_credential_error());
+        assert_eq!(wrapped.kind(), "certificate-changed");
+        assert!(wrapped.to_string().ends_with(
+            "(the EAGLE at http://eagle/cgi-bin/post_manager redirected to \
+             https://192.168.7.1/cgi-bin/post_manager, so its https API at \
+             https://eagle/cgi-bin/post_manager was tried; set eagle.host = \"https://eagle\" \
+             to skip the redirect)"
+        ));
+    }
+
+    #[test]
+    fn only_failures_that_pass_by_themselves_are_transient() {
+        let blank = EagleError::Malformed {
+            command: "device_list",
+            kind: EMPTY_BODY,
+            detail: "empty reply".into(),
+        };
+        let garbled = EagleError::Malformed {
+            command: "device_list",
+            kind: "xml",
+            detail: "empty element".into(),
+        };
+        for transient in [EagleError::Busy, EagleError::Status(502), blank] {
+            assert!(transient.is_transient(), "{transient}");
+        }
+        let redirect = EagleError::Redirect {
+            url: "http://eagle/cgi-bin/post_manager".into(),
+            status: 307,
+            location: "http://elsewhere/".into(),
+        };
+        for lasting in [garbled, EagleError::Status(404), redirect] {
+            assert!(!lasting.is_transient(), "{lasting}");
+        }
+        assert!(after_upgrade(EagleError::Timeout(Duration::from_secs(1))).is_transient());
+    }
+}
