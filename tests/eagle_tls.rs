@@ -7,6 +7,7 @@ mod common;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::binary::{write_config_for, Logger, Target};
@@ -15,6 +16,7 @@ use common::scripted::{Scripted, ScriptedServer};
 use rainforest_logger::eagle::{Eagle, EagleError, Fingerprint, PinSource};
 use rainforest_logger::sim::{self, Fault, Profile, SimConfig, SimHandle};
 use rainforest_logger::store::Store;
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
 async fn simulator(listen: SocketAddr, profile: Profile) -> SimHandle {
     sim::start(
@@ -384,4 +386,59 @@ async fn probe_prints_eagle_text_with_control_and_bidi_characters_escaped() {
             .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
         "{stdout:?}"
     );
+}
+
+/// A server that presents `certificate` but signs the handshake with another key.
+#[derive(Debug)]
+struct WrongKey(Arc<rustls::sign::CertifiedKey>);
+
+impl rustls::server::ResolvesServerCert for WrongKey {
+    fn resolve(
+        &self,
+        _hello: rustls::server::ClientHello<'_>,
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        Some(self.0.clone())
+    }
+}
+
+#[tokio::test]
+async fn a_pinned_certificate_without_its_private_key_is_refused() {
+    let certified = rcgen::generate_simple_self_signed(vec!["192.168.7.1".to_string()]).unwrap();
+    let certificate = certified.cert.der().clone();
+    let other_key = rcgen::KeyPair::generate().unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let signer = provider
+        .key_provider
+        .load_private_key(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+            other_key.serialize_der(),
+        )))
+        .unwrap();
+    let impostor = rustls::sign::CertifiedKey::new(vec![certificate.clone()], signer);
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(WrongKey(Arc::new(impostor))));
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind(loopback()).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let handshakes = tokio::spawn(async move {
+        let mut completed = 0;
+        while let Ok((stream, _)) = listener.accept().await {
+            if acceptor.accept(stream).await.is_ok() {
+                completed += 1;
+            }
+        }
+        completed
+    });
+
+    let mut settings = common::eagle_settings(&format!("https://{addr}"), Duration::from_secs(2));
+    settings.certificate_sha256 = Some(Fingerprint::of(certificate.as_ref()));
+    let mut eagle = Eagle::new(&settings).unwrap();
+    let error = eagle.poll().await.unwrap_err();
+    let message = error.to_string();
+    assert_eq!(error.kind(), "connect", "{message}");
+    assert!(message.contains("ignature"), "{message}");
+    assert_eq!(eagle.newly_trusted(), None);
+    handshakes.abort();
 }

@@ -3,10 +3,11 @@
 //! An EAGLE 3 serves https with a self-signed certificate that names no host on the home's LAN,
 //! so neither a CA nor a host-name check can pass. Instead the client pins the SHA-256 of the
 //! certificate itself: the one in `eagle.certificate_sha256`, else the one kept in the buffer
-//! from an earlier run, else the first one it meets (trust on first use), which the daemon
-//! then keeps in the buffer. A different certificate is refused, never accepted silently.
-//! The handshake's signatures are still verified (with the crypto provider's algorithms), so
-//! the peer must hold the private key of the pinned certificate.
+//! from an earlier run, else the first one whose handshake proves the server holds its key
+//! (trust on first use), which the daemon then keeps in the buffer. A different certificate is
+//! refused, never accepted silently. The handshake's signatures are still verified (with the
+//! crypto provider's algorithms), so the peer must hold the private key of the pinned
+//! certificate.
 
 use std::fmt;
 use std::str::FromStr;
@@ -92,9 +93,12 @@ struct PinState {
     /// The accepted fingerprint and where it came from; `None` until the first handshake
     /// when nothing was configured or kept.
     pinned: Option<(Fingerprint, PinSource)>,
-    /// Whether a handshake has accepted the pinned certificate (so a server holding its key
-    /// has answered).
+    /// Whether a handshake has accepted the pinned certificate *and* its signature, so a
+    /// server holding the certificate's private key has answered.
     met: bool,
+    /// With nothing pinned yet: the certificate of the handshake in progress, pinned once the
+    /// handshake's signature proves the server holds its key.
+    candidate: Option<Fingerprint>,
     /// The fingerprint of the latest certificate refused, until the transport takes it.
     refused: Option<Fingerprint>,
 }
@@ -117,6 +121,7 @@ impl PinnedVerifier {
             state: Mutex::new(PinState {
                 pinned,
                 met: false,
+                candidate: None,
                 refused: None,
             }),
         }
@@ -143,6 +148,30 @@ impl PinnedVerifier {
     fn lock(&self) -> std::sync::MutexGuard<'_, PinState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// A handshake signature made with `cert`'s key checked out as `verified`: only now does
+    /// the certificate count as met (and, on first use, become the pin).
+    fn signed(
+        &self,
+        cert: &CertificateDer<'_>,
+        verified: Result<HandshakeSignatureValid, rustls::Error>,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let valid = verified?;
+        let signer = Fingerprint::of(cert.as_ref());
+        let mut state = self.lock();
+        match state.pinned {
+            Some((pinned, _)) if pinned == signer => state.met = true,
+            Some(_) => {}
+            None if state.candidate == Some(signer) => {
+                log::info!("trusting the EAGLE's certificate SHA-256 {signer} on first use");
+                state.pinned = Some((signer, PinSource::FirstUse));
+                state.met = true;
+            }
+            None => {}
+        }
+        state.candidate = None;
+        Ok(valid)
+    }
 }
 
 impl ServerCertVerifier for PinnedVerifier {
@@ -157,10 +186,7 @@ impl ServerCertVerifier for PinnedVerifier {
         let presented = Fingerprint::of(end_entity.as_ref());
         let mut state = self.lock();
         match state.pinned {
-            Some((pinned, _)) if pinned == presented => {
-                state.met = true;
-                Ok(ServerCertVerified::assertion())
-            }
+            Some((pinned, _)) if pinned == presented => Ok(ServerCertVerified::assertion()),
             Some((pinned, _)) => {
                 state.refused = Some(presented);
                 Err(rustls::Error::General(format!(
@@ -168,9 +194,7 @@ impl ServerCertVerifier for PinnedVerifier {
                 )))
             }
             None => {
-                log::info!("trusting the EAGLE's certificate SHA-256 {presented} on first use");
-                state.pinned = Some((presented, PinSource::FirstUse));
-                state.met = true;
+                state.candidate = Some(presented);
                 Ok(ServerCertVerified::assertion())
             }
         }
@@ -182,12 +206,13 @@ impl ServerCertVerifier for PinnedVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
+        let verified = verify_tls12_signature(
             message,
             cert,
             dss,
             &self.provider.signature_verification_algorithms,
-        )
+        );
+        self.signed(cert, verified)
     }
 
     fn verify_tls13_signature(
@@ -196,12 +221,13 @@ impl ServerCertVerifier for PinnedVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
+        let verified = verify_tls13_signature(
             message,
             cert,
             dss,
             &self.provider.signature_verification_algorithms,
-        )
+        );
+        self.signed(cert, verified)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -253,11 +279,27 @@ mod tests {
         Arc::new(rustls::crypto::ring::default_provider())
     }
 
+    /// The handshake's signature check, as rustls calls it after `verify_server_cert`.
+    fn sign(verifier: &PinnedVerifier, der: &[u8], valid: bool) {
+        let checked = if valid {
+            Ok(HandshakeSignatureValid::assertion())
+        } else {
+            Err(rustls::Error::General("bad signature".into()))
+        };
+        let _ = verifier.signed(&CertificateDer::from(der.to_vec()), checked);
+    }
+
     #[test]
-    fn first_use_pins_the_first_certificate_and_refuses_another() {
+    fn first_use_pins_the_first_certificate_whose_signature_checks_out() {
         let verifier = PinnedVerifier::new(provider(), None);
-        assert_eq!(verifier.accepted(), None);
+        // Presented without the private key: not pinned.
+        verify(&verifier, b"impostor").unwrap();
+        sign(&verifier, b"impostor", false);
+        assert_eq!((verifier.pinned(), verifier.accepted()), (None, None));
+
         verify(&verifier, b"first").unwrap();
+        assert_eq!(verifier.accepted(), None);
+        sign(&verifier, b"first", true);
         let first = Fingerprint::of(b"first");
         assert_eq!(verifier.pinned(), Some((first, PinSource::FirstUse)));
         assert_eq!(verifier.accepted(), Some(first));
@@ -276,8 +318,11 @@ mod tests {
         let verifier = PinnedVerifier::new(provider(), Some((pin, PinSource::Config)));
         assert!(verify(&verifier, b"other").is_err());
         assert_eq!(verifier.pinned(), Some((pin, PinSource::Config)));
-        assert_eq!(verifier.accepted(), None);
         verify(&verifier, b"expected").unwrap();
+        sign(&verifier, b"expected", false);
+        assert_eq!(verifier.accepted(), None, "met without its key");
+        verify(&verifier, b"expected").unwrap();
+        sign(&verifier, b"expected", true);
         assert_eq!(verifier.accepted(), Some(pin));
     }
 }
