@@ -37,6 +37,7 @@ fn example_loads_with_every_default() {
             meter: None,
             poll_interval: Duration::from_secs(6),
             timeout: Duration::from_secs(10),
+            certificate_sha256: None,
         },
         storage: StorageSettings {
             path: "/var/lib/rainforest-logger/readings.db".into(),

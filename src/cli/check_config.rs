@@ -28,6 +28,9 @@ pub fn check_config(explicit: Option<&Path>) -> Result<(), CommandError> {
             .as_deref()
             .unwrap_or("the joined electric meter")
     );
+    if let Some(pin) = settings.eagle.certificate_sha256 {
+        println!("  https pin   certificate SHA-256 {pin}");
+    }
     println!("  poll every  {:?}", settings.eagle.poll_interval);
     println!("  buffer      {}", settings.storage.path.display());
     println!(

@@ -40,7 +40,7 @@ pub async fn demo(profile: &str, duration: Option<&str>) -> Result<(), CommandEr
         },
     )
     .await?;
-    let settings = demo_settings(simulator.local_addr(), dir.path())?;
+    let settings = demo_settings(&simulator.base_url(), dir.path())?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
     let daemon = Daemon::from_settings(&settings, Arc::clone(&clock))?;
     let mut uploader = Uploader::from_settings(&settings, clock)?;
@@ -117,14 +117,14 @@ pub async fn demo(profile: &str, duration: Option<&str>) -> Result<(), CommandEr
 }
 
 /// The config the demo runs with: everything local, fast polls, no LED, clock trusted.
-fn demo_settings(eagle: SocketAddr, dir: &Path) -> Result<Settings, CommandError> {
+fn demo_settings(eagle: &str, dir: &Path) -> Result<Settings, CommandError> {
     let text = format!(
         r#"
 [household]
 id = "demo"
 
 [eagle]
-host = "http://{eagle}"
+host = "{eagle}"
 cloud_id = "{cloud_id}"
 install_code = "{install_code}"
 poll_interval = "2s"

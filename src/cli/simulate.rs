@@ -15,6 +15,12 @@ pub async fn simulate(listen: SocketAddr, config: SimConfig) -> Result<(), Comma
         profile.description(),
         handle.url()
     );
+    if let Some(https) = handle.https_addr().filter(|a| *a != handle.local_addr()) {
+        println!("https side at https://{https}");
+    }
+    if let Some(fingerprint) = handle.certificate_sha256() {
+        println!("certificate SHA-256 {fingerprint} (self-signed, new at every start)");
+    }
     signal_received().await;
     handle.shutdown().await;
     Ok(())

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::secret::Secret;
+use crate::eagle::Fingerprint;
 
 /// Every setting of one household's logger, validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,6 +67,9 @@ pub struct EagleSettings {
     pub poll_interval: Duration,
     /// Time limit for one HTTP request (default 10 s, at least 1 s).
     pub timeout: Duration,
+    /// The EAGLE's https certificate, pinned up front; `None` = trust the first one met and
+    /// keep it in the buffer.
+    pub certificate_sha256: Option<Fingerprint>,
 }
 
 /// `[storage]`.

@@ -44,6 +44,11 @@ const API: Key = Key::plain("api", r#"one of "auto", "eagle200", "legacy""#);
 const METER: Key = Key::plain("meter", r#""" or "0x" followed by 16 hex digits"#);
 const POLL_INTERVAL: Key = Key::plain("poll_interval", DURATION);
 const TIMEOUT: Key = Key::plain("timeout", DURATION);
+const CERTIFICATE_SHA256: Key = Key::plain(
+    "certificate_sha256",
+    "\"\" or the SHA-256 of the EAGLE's https certificate: 64 hex digits, colons allowed \
+     (as probe prints it)",
+);
 
 const STORAGE_PATH: Key = Key::plain("path", "a non-empty file path");
 const RETENTION: Key = Key::plain("retention", DURATION);
@@ -174,6 +179,14 @@ fn eagle(mut s: Section, p: &mut Vec<Problem>) -> Option<EagleSettings> {
             Err("a duration between 1s and 5m")
         }
     });
+    let certificate_sha256 = s.optional(&CERTIFICATE_SHA256, None, p, |text| {
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse()
+            .map(Some)
+            .map_err(|_| CERTIFICATE_SHA256.expected)
+    });
     s.finish(p);
     Some(EagleSettings {
         base_url: base_url?,
@@ -183,6 +196,7 @@ fn eagle(mut s: Section, p: &mut Vec<Problem>) -> Option<EagleSettings> {
         meter: meter?,
         poll_interval: poll_interval?,
         timeout: timeout?,
+        certificate_sha256: certificate_sha256?,
     })
 }
 
@@ -464,6 +478,15 @@ mod tests {
         type Check = fn(&Settings) -> bool;
         let long_id = format!("\"{}\"", "a".repeat(64));
         let long_bucket = format!("\"{}\"", "b".repeat(63));
+        const PIN: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+        let pin_with_colons = format!(
+            "\"{}\"",
+            PIN.as_bytes()
+                .chunks(2)
+                .map(|pair| String::from_utf8_lossy(pair).to_ascii_uppercase())
+                .collect::<Vec<_>>()
+                .join(":")
+        );
         let cases: &[(&str, &str, &str, Check)] = &[
             ("household", "id", "\"A_b-9\"", |s| {
                 s.household.id == "A_b-9"
@@ -477,6 +500,12 @@ mod tests {
             }),
             ("eagle", "cloud_id", "\"0123AB\"", |s| {
                 s.eagle.cloud_id == "0123ab"
+            }),
+            ("eagle", "certificate_sha256", &pin_with_colons, |s| {
+                s.eagle.certificate_sha256.map(|f| f.to_string()).as_deref() == Some(PIN)
+            }),
+            ("eagle", "certificate_sha256", "\"\"", |s| {
+                s.eagle.certificate_sha256.is_none()
             }),
             ("eagle", "install_code", "\"0123456789ABCDEF\"", |s| {
                 s.eagle.install_code.expose() == "0123456789ABCDEF"
@@ -628,6 +657,7 @@ mod tests {
             ("eagle", "poll_interval", "\"500ms\"", r#"expected a duration of at least 1s, found "500ms""#),
             ("eagle", "poll_interval", "6", r#"expected a duration such as "10s" or "1m", found the integer 6"#),
             ("eagle", "timeout", "\"0s\"", "between 1s and 5m"),
+            ("eagle", "certificate_sha256", "\"00112233\"", r#"expected "" or the SHA-256 of the EAGLE's https certificate: 64 hex digits, colons allowed (as probe prints it), found "00112233""#),
             ("eagle", "timeout", "\"301s\"", "between 1s and 5m"),
             ("eagle", "timeout", "\"10 seconds\"", r#"expected a duration such as "10s" or "1m", found "10 seconds""#),
             ("storage", "path", "\"\"", "a non-empty file path"),
@@ -838,7 +868,7 @@ mod tests {
             vec![
                 Problem::new(
                     "eagle.sub",
-                    "unknown key (known keys in [eagle]: host, cloud_id, install_code, api, meter, poll_interval, timeout)"
+                    "unknown key (known keys in [eagle]: host, cloud_id, install_code, api, meter, poll_interval, timeout, certificate_sha256)"
                 ),
                 Problem::new(
                     "led.colour",

@@ -65,7 +65,8 @@ pub struct StorageAlert {
 
 impl Daemon<Eagle> {
     /// The daemon as configured: opens the buffer (setting a damaged one aside and starting a
-    /// new one, said loudly) and prepares the EAGLE client.
+    /// new one, said loudly) and prepares the EAGLE client, pinned to the certificate the
+    /// buffer keeps (unless `eagle.certificate_sha256` says otherwise).
     pub fn from_settings(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Self, DaemonError> {
         let path = &settings.storage.path;
         let now = clock.now();
@@ -83,7 +84,7 @@ impl Daemon<Eagle> {
         let storage_alert = store
             .set_aside_event()?
             .and_then(|event| alert_for(&event, now));
-        let eagle = Eagle::new(&settings.eagle)?;
+        let eagle = Eagle::remembering(&settings.eagle, store.eagle_certificate()?)?;
         let mut daemon = Daemon::new(eagle, store, clock, settings.eagle.poll_interval)?;
         daemon.storage_alert = storage_alert;
         Ok(daemon)

@@ -71,7 +71,10 @@ impl<S: MeterSource> PollLoop<S> {
                 result = self.source.poll() => result,
             };
             match result {
-                Ok(sample) => self.on_sample(sample).await,
+                Ok(sample) => {
+                    self.keep_certificate().await;
+                    self.on_sample(sample).await
+                }
                 Err(error) => self.on_error(&error),
             }
             if counters_written.elapsed() >= COUNTERS_EVERY {
@@ -197,6 +200,29 @@ impl<S: MeterSource> PollLoop<S> {
             needs_config: error.is_credential_error(),
             meter_offline: error.is_meter_offline(),
         });
+    }
+
+    /// Keeps a newly trusted EAGLE certificate in the buffer, so the next start refuses any
+    /// other. If the write fails, this process still holds the pin; the next start trusts
+    /// on first use again.
+    async fn keep_certificate(&mut self) {
+        let Some(fingerprint) = self.source.newly_trusted() else {
+            return;
+        };
+        let kept = self
+            .recorder
+            .store()
+            .call(move |store| store.keep_eagle_certificate(&fingerprint, chrono::Utc::now()))
+            .await;
+        match kept {
+            Ok(()) => log::info!(
+                "the EAGLE's https certificate SHA-256 {fingerprint} is kept in the buffer: \
+                 another certificate will be refused"
+            ),
+            Err(e) => log::error!(
+                "could not keep the EAGLE's certificate SHA-256 {fingerprint} in the buffer: {e}"
+            ),
+        }
     }
 
     async fn write_counters(&mut self) {

@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::certificate::{Fingerprint, PinSource};
 use super::device_list::{parse_device_list, select_meter, DeviceEntry};
 use super::device_query::parse_device_query;
-use super::error::EagleError;
+use super::error::{EagleError, EMPTY_BODY};
 use super::legacy::{self, LegacyPrice};
 use super::request::{self, LegacyCommand};
 use super::sample::{Anomaly, MeterSample};
@@ -47,13 +48,27 @@ pub struct Eagle {
     configured_meter: Option<String>,
     meter: Option<String>,
     listed_at: Option<Instant>,
+    /// The latest device list (EAGLE-200/3), for `probe` to print without asking again.
+    devices: Vec<DeviceEntry>,
+    /// The certificate fingerprint kept in the buffer (as far as this process knows).
+    remembered: Option<Fingerprint>,
 }
 
 impl Eagle {
-    /// An EAGLE as configured; nothing is sent yet.
+    /// An EAGLE as configured, with no certificate kept from an earlier run; nothing is sent
+    /// yet.
     pub fn new(settings: &EagleSettings) -> Result<Eagle, EagleError> {
+        Eagle::remembering(settings, None)
+    }
+
+    /// An EAGLE as configured whose https certificate an earlier run kept in the buffer
+    /// (`eagle.certificate_sha256`, when set, wins over it).
+    pub fn remembering(
+        settings: &EagleSettings,
+        remembered: Option<Fingerprint>,
+    ) -> Result<Eagle, EagleError> {
         Ok(Eagle {
-            transport: Transport::new(settings)?,
+            transport: Transport::new(settings, remembered)?,
             configured_api: settings.api,
             api: match settings.api {
                 ApiKind::Auto => None,
@@ -63,12 +78,42 @@ impl Eagle {
             configured_meter: settings.meter.clone(),
             meter: None,
             listed_at: None,
+            devices: Vec::new(),
+            remembered,
         })
+    }
+
+    /// The https certificate accepted (or expected) and where its fingerprint came from.
+    pub fn certificate(&self) -> Option<(Fingerprint, PinSource)> {
+        self.transport.certificate()
+    }
+
+    /// The URL requests go to now (https after an http → https redirect).
+    pub fn url(&self) -> String {
+        self.transport.url()
+    }
+
+    /// A fingerprint that a handshake has accepted and that the buffer does not hold yet
+    /// (trusted on first use, or newly set in `eagle.certificate_sha256`): the caller keeps it
+    /// in the buffer, after a successful poll. Returned once.
+    pub fn newly_trusted(&mut self) -> Option<Fingerprint> {
+        let accepted = self.transport.accepted_certificate()?;
+        if self.remembered == Some(accepted) {
+            return None;
+        }
+        self.remembered = Some(accepted);
+        Some(accepted)
     }
 
     /// The API detected (or configured), once known.
     pub fn api(&self) -> Option<Api> {
         self.api
+    }
+
+    /// The devices the EAGLE-200/3 listed last (empty before the first list, and for the
+    /// legacy API).
+    pub fn devices(&self) -> &[DeviceEntry] {
+        &self.devices
     }
 
     /// The meter being polled, once chosen.
@@ -98,7 +143,7 @@ impl Eagle {
         }
         let api = match self.device_list().await {
             Ok(devices) => {
-                self.choose_meter(&devices)?;
+                self.choose_meter(devices)?;
                 Api::Eagle200
             }
             Err(e) if !answered_but_not_understood(&e) => return Err(e),
@@ -112,7 +157,7 @@ impl Eagle {
                     Err(e) if !answered_but_not_understood(&e) => return Err(e),
                     Err(_) => {
                         return Err(EagleError::UnknownApi {
-                            url: self.transport.url().to_string(),
+                            url: self.transport.url(),
                         })
                     }
                 }
@@ -131,7 +176,7 @@ impl Eagle {
         let stale = self.listed_at.is_none_or(|at| at.elapsed() >= RELIST_EVERY);
         if self.meter.is_none() || stale {
             let devices = self.device_list().await?;
-            self.choose_meter(&devices)?;
+            self.choose_meter(devices)?;
         }
         let meter = self.meter.clone().unwrap_or_default();
         let reply = self.transport.post(request::device_query_all(&meter)).await;
@@ -145,7 +190,9 @@ impl Eagle {
         result
     }
 
-    fn choose_meter(&mut self, devices: &[DeviceEntry]) -> Result<(), EagleError> {
+    fn choose_meter(&mut self, devices: Vec<DeviceEntry>) -> Result<(), EagleError> {
+        self.devices = devices;
+        let devices = &self.devices;
         let chosen = select_meter(devices, self.configured_meter.as_deref());
         self.listed_at = Some(Instant::now());
         let chosen = chosen?.hardware_address.clone();
@@ -210,10 +257,12 @@ impl Eagle {
 }
 
 /// The device answered, but not in the form asked for: a sign of the other API generation
-/// (as opposed to being unreachable, busy or refusing the credentials).
+/// (as opposed to being unreachable, busy, refusing the credentials, or sending a blank reply,
+/// which busy EAGLEs of both generations do).
 fn answered_but_not_understood(error: &EagleError) -> bool {
-    matches!(
-        error,
-        EagleError::Status(400..=499) | EagleError::Malformed { .. }
-    )
+    match error {
+        EagleError::Status(400..=499) => true,
+        EagleError::Malformed { kind, .. } => *kind != EMPTY_BODY,
+        _ => false,
+    }
 }

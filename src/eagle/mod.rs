@@ -1,10 +1,12 @@
 //! Talking to the Rainforest EAGLE over its local HTTP API.
 //!
 //! [`Eagle`] is what the daemon polls: it detects the API generation, picks the meter, sends
-//! the requests built in [`request`] through [`transport`], and decodes the replies
-//! ([`device_list`], [`device_query`], [`legacy`]) into a [`MeterSample`]. Parsing is tolerant
-//! of every firmware quirk in docs/eagle-api.md, and never guesses a number.
+//! the requests built in [`request`] through [`transport`] (https pinned by [`certificate`]),
+//! and decodes the replies ([`device_list`], [`device_query`], [`legacy`]) into a
+//! [`MeterSample`]. Parsing is tolerant of every firmware quirk in docs/eagle-api.md, and never
+//! guesses a number.
 
+pub mod certificate;
 pub mod device_list;
 pub mod device_query;
 mod error;
@@ -17,6 +19,7 @@ pub mod transport;
 pub mod value;
 pub mod xml;
 
-pub use error::EagleError;
+pub use certificate::{Fingerprint, PinSource};
+pub use error::{EagleError, EMPTY_BODY};
 pub use gateway::{Api, Eagle};
 pub use sample::{Anomaly, MeterSample};

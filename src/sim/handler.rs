@@ -12,7 +12,7 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::{
     HeaderName, HeaderValue, ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ALLOW,
-    AUTHORIZATION, CONNECTION, CONTENT_TYPE, DATE, WWW_AUTHENTICATE,
+    AUTHORIZATION, CONNECTION, CONTENT_TYPE, DATE, LOCATION, WWW_AUTHENTICATE,
 };
 use hyper::{Method, Request, Response, StatusCode, Version};
 
@@ -40,6 +40,24 @@ pub(crate) async fn handle(state: &SimState, req: Request<Incoming>) -> Response
     let _in_flight = state.stats.begin();
     let version = req.version();
     let reply = answer(state, req).await;
+    state.stats.status(reply.status.as_u16());
+    reply.into_response(version, state.config.framing.chunked(version))
+}
+
+/// What the http side of a redirecting EAGLE 3 answers to every request: `301` to the same
+/// path and query on `origin` (`https://192.168.7.1[:port]`), credentials or not.
+pub(crate) fn redirect(
+    state: &SimState,
+    req: &Request<Incoming>,
+    origin: &str,
+) -> Response<SimBody> {
+    let _in_flight = state.stats.begin();
+    let version = req.version();
+    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    let mut reply = Reply::text(StatusCode::MOVED_PERMANENTLY, "Moved Permanently");
+    if let Ok(location) = HeaderValue::from_str(&format!("{origin}{path}")) {
+        reply = reply.with(LOCATION, location);
+    }
     state.stats.status(reply.status.as_u16());
     reply.into_response(version, state.config.framing.chunked(version))
 }

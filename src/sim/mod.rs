@@ -4,6 +4,9 @@
 //! real client at it; `rainforest-logger simulate` runs one on its own via [`run`].
 //!
 //! Behaviour, following docs/eagle-api.md:
+//! - Reached over plain http, or over https with a self-signed certificate made at start, or
+//!   (a 2026 EAGLE 3) over http that redirects every request to https on the access point's
+//!   address, per the profile's listener.
 //! - Only `POST /cgi-bin/post_manager` (other paths 404, other methods 405). HTTP Basic auth,
 //!   user = Cloud ID (case-insensitive), password = Install Code; otherwise 401 with
 //!   `WWW-Authenticate: Basic realm="EAGLE"`.
@@ -33,6 +36,7 @@ mod served;
 mod server;
 mod state;
 mod stats;
+mod tls;
 mod variables;
 
 use std::time::Duration;
@@ -42,7 +46,7 @@ pub use framing::Framing;
 pub use handler::BUSY_BODY;
 pub use profile::{Profile, UnknownProfile};
 pub use served::ServedReading;
-pub use server::{start, SimHandle};
+pub use server::{start, SimHandle, ACCESS_POINT};
 pub use stats::{SimStats, UNPARSED_COMMAND};
 
 /// The only path the device answers.

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 /// A simulated EAGLE: firmware generation, value format, variable names and one quirk or fault.
 ///
-/// Every profile except the first five is the default (`eagle200-2019`) plus one quirk, so a
-/// test that fails names the quirk that broke the client. Names are kebab-case (see
+/// Every profile except the first five and the last two is the default (`eagle200-2019`) plus
+/// one quirk, so a test that fails names the quirk that broke the client; the last two are
+/// `eagle3` behind https (see [`Listener`]). Names are kebab-case (see
 /// [`Profile::name`]); [`FromStr`] and [`fmt::Display`] use them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Profile {
@@ -47,11 +48,15 @@ pub enum Profile {
     Legacy,
     /// Legacy RFA-Z109 whose meter reports Divisor 0 (which means 1).
     LegacyDivisorZero,
+    /// EAGLE 3 (2026): https only, with a self-signed certificate made at start.
+    Eagle3Https,
+    /// EAGLE 3 (2026) that redirects every http request to https on its access-point address.
+    Eagle3Redirect,
 }
 
 impl Profile {
     /// Every profile, in the order the CLI lists them.
-    pub const ALL: [Profile; 17] = [
+    pub const ALL: [Profile; 19] = [
         Profile::Eagle200_2017,
         Profile::Eagle200_2018,
         Profile::Eagle200_2019,
@@ -69,6 +74,8 @@ impl Profile {
         Profile::BlankDemand,
         Profile::Legacy,
         Profile::LegacyDivisorZero,
+        Profile::Eagle3Https,
+        Profile::Eagle3Redirect,
     ];
 
     /// The kebab-case name used on the command line.
@@ -91,6 +98,8 @@ impl Profile {
             Profile::BlankDemand => "blank-demand",
             Profile::Legacy => "legacy",
             Profile::LegacyDivisorZero => "legacy-divisor-zero",
+            Profile::Eagle3Https => "eagle3-https",
+            Profile::Eagle3Redirect => "eagle3-redirect",
         }
     }
 
@@ -126,6 +135,12 @@ impl Profile {
             Profile::BlankDemand => "connected, but InstantaneousDemand <Value> is empty every 4th reading",
             Profile::Legacy => "legacy RFA-Z109: get_instantaneous_demand & co., hex values, JSON or XML",
             Profile::LegacyDivisorZero => "legacy RFA-Z109 with Divisor 0x00000000 (means 1)",
+            Profile::Eagle3Https => {
+                "EAGLE 3 (2026), https only, self-signed certificate made at start (a new one each run)"
+            }
+            Profile::Eagle3Redirect => {
+                "EAGLE 3 (2026): http answers 301 to https://192.168.7.1/…; the API is served over https"
+            }
         }
     }
 
@@ -158,17 +173,14 @@ impl Profile {
                 price: None,
                 ..base
             },
-            Profile::Eagle3 => Knobs {
-                naming: Naming::Eagle3,
-                list_names: true,
-                price: Some(PriceKnob {
-                    mantissa: 1123,
-                    digits: 4,
-                    rate_label: "Tier 1",
-                    tier: 1,
-                    ..PriceKnob::BLOCK_1
-                }),
-                ..base
+            Profile::Eagle3 => Knobs::EAGLE3,
+            Profile::Eagle3Https => Knobs {
+                listener: Listener::Https,
+                ..Knobs::EAGLE3
+            },
+            Profile::Eagle3Redirect => Knobs {
+                listener: Listener::RedirectToHttps,
+                ..Knobs::EAGLE3
             },
             Profile::Hybrid => Knobs {
                 style: ValueStyle::Hybrid6,
@@ -401,6 +413,22 @@ pub(crate) struct Knobs {
     /// Legacy Multiplier / Divisor (0 means 1).
     pub legacy_multiplier: u32,
     pub legacy_divisor: u32,
+    /// How the device is reached.
+    pub listener: Listener,
+}
+
+/// How the simulated device is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Listener {
+    /// Plain http on the listen address.
+    Http,
+    /// https only, with a self-signed certificate, on the listen address.
+    Https,
+    /// http on the listen address answers every request with `301 Moved Permanently` to
+    /// `https://192.168.7.1/…` (the access point's address, as EAGLE 3 units do); https on a
+    /// second port of the same address serves the API: 443 when listening on 80, else a free
+    /// one, named in the `Location`.
+    RedirectToHttps,
 }
 
 impl Knobs {
@@ -425,6 +453,20 @@ impl Knobs {
         meter_update: Duration::from_secs(4),
         legacy_multiplier: 1,
         legacy_divisor: 1000,
+        listener: Listener::Http,
+    };
+
+    const EAGLE3: Knobs = Knobs {
+        naming: Naming::Eagle3,
+        list_names: true,
+        price: Some(PriceKnob {
+            mantissa: 1123,
+            digits: 4,
+            rate_label: "Tier 1",
+            tier: 1,
+            ..PriceKnob::BLOCK_1
+        }),
+        ..Knobs::EAGLE200_2019
     };
 
     // The legacy site exports too, so both hex forms of Demand (6-digit positive, 32-bit

@@ -10,8 +10,10 @@
 //!   setting aside of a damaged buffer: `set_aside.rs`.
 //! - The schema and its migrations, keyed by `PRAGMA user_version`: `schema.rs`.
 //! - Readings: `readings.rs`; event counters: `events.rs`; the status report: `status.rs`;
-//!   the upload engine's queries (periods, marking, time correction, pruning): `upload.rs`.
+//!   the upload engine's queries (periods, marking, time correction, pruning): `upload.rs`;
+//!   the EAGLE's pinned https certificate: `certificate.rs`.
 
+mod certificate;
 mod error;
 mod events;
 mod header;

@@ -18,7 +18,17 @@ pub const APPLICATION_ID: i32 = 0x5246_4c47;
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// Migration `i` upgrades a file from version `i` to version `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
+
+/// Version 3: the EAGLE's https certificate, trusted on first use (one row at most). A file of
+/// version 2 gains an empty table: its EAGLE is trusted on its next https connection.
+const V3: &str = "
+CREATE TABLE eagle_certificate (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    sha256        TEXT    NOT NULL,
+    trusted_at_ms INTEGER NOT NULL
+) STRICT;
+";
 
 /// Version 2: what the uploader needs.
 ///
@@ -147,7 +157,7 @@ mod tests {
         .unwrap();
 
         migrate(&mut conn, path).unwrap();
-        assert_eq!(version(&conn), 2);
+        assert_eq!(version(&conn), SCHEMA_VERSION as i64);
         let (rows, corrected): (i64, i64) = conn
             .query_row(
                 "SELECT count(*), sum(time_corrected) FROM readings",
@@ -167,6 +177,34 @@ mod tests {
 
         // Running the list again must not re-run v2 (CREATE INDEX would fail if it did).
         migrate(&mut conn, path).unwrap();
+    }
+
+    #[test]
+    fn a_v2_file_upgrades_to_v3_with_no_certificate_kept() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let path = Path::new(":memory:");
+        migrate_with(&mut conn, path, &[V1, V2]).unwrap();
+        conn.execute(
+            "INSERT INTO readings (meter, time_ms, clock_synced, boot_id, monotonic_ms) \
+             VALUES ('0x0000000000000001', 1000, 0, 'b', 5)",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn, path).unwrap();
+        assert_eq!(version(&conn), 3);
+        let (readings, certificates): (i64, i64) = conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM readings), (SELECT count(*) FROM eagle_certificate)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((readings, certificates), (1, 0));
+        // One row at most.
+        let insert =
+            "INSERT INTO eagle_certificate (id, sha256, trusted_at_ms) VALUES (?1, 'x', 0)";
+        conn.execute(insert, [1]).unwrap();
+        assert!(conn.execute(insert, [2]).is_err());
     }
 
     #[test]

@@ -24,6 +24,11 @@ pub enum Target<'a> {
 /// Writes a config for a logger polling the simulator at `eagle` every second into `db`,
 /// uploading one-minute periods to `target` as soon as they are complete.
 pub fn write_config(path: &Path, eagle: SocketAddr, db: &Path, target: Target<'_>) {
+    write_config_for(path, &format!("http://{eagle}"), db, target);
+}
+
+/// [`write_config`] with `eagle.host = host`.
+pub fn write_config_for(path: &Path, host: &str, db: &Path, target: Target<'_>) {
     let s3_endpoint = |endpoint: &str| {
         format!(
             "bucket = \"{BUCKET}\"\nendpoint = \"{endpoint}\"\npath_style = true\n\
@@ -40,7 +45,7 @@ pub fn write_config(path: &Path, eagle: SocketAddr, db: &Path, target: Target<'_
 [household]
 id = "{HOUSEHOLD}"
 [eagle]
-host = "http://{eagle}"
+host = "{host}"
 cloud_id = "{}"
 install_code = "{}"
 poll_interval = "1s"

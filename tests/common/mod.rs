@@ -8,6 +8,7 @@ pub mod reconcile;
 pub mod replay;
 pub mod rig;
 pub mod s3;
+pub mod scripted;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -54,6 +55,7 @@ pub fn eagle_settings(base_url: &str, timeout: Duration) -> EagleSettings {
         meter: None,
         poll_interval: Duration::from_secs(1),
         timeout,
+        certificate_sha256: None,
     }
 }
 
