@@ -182,8 +182,9 @@ async fn a_refused_install_code_shows_config_error() {
     .await;
     let (mut states, stop, task) = start_logger(&sim, &led, &dir.path().join("readings.db"));
     // Within the start grace: the 401 is shown at once, not as "unreachable" later.
+    // (Under load the 401 can land before the first look, so the start's Healthy may be missed.)
     let seen = wait_for(&mut states, LedState::ConfigError, Duration::from_secs(1)).await;
-    assert_eq!(seen, vec![LedState::Healthy]);
+    assert!(seen.iter().all(|s| *s == LedState::Healthy), "seen {seen:?}");
     tokio::time::sleep(TIMING.thresholds.start_grace * 2).await;
     assert_eq!(*states.borrow(), LedState::ConfigError);
     assert_eq!(read(&led, "trigger"), "none");
