@@ -1,5 +1,5 @@
 //! The sections about the Pi's operating system rather than the logger (`[household]` for
-//! the host name, `[wifi]`, `[ssh]`), each validated on its own for `provision`.
+//! the host name, `[wifi]`, `[ssh]`, `[update]`), each validated on its own for `provision`.
 //!
 //! `provision` must apply whatever part of the file is right: a broken `[eagle]` is no reason
 //! to leave the Wi-Fi unset, and a typo in `[wifi]` no reason to leave the SSH keys out. So
@@ -13,13 +13,13 @@ use super::error::{ConfigError, Problem};
 use super::load;
 use super::raw;
 use super::reader::Section;
-use super::settings::{HouseholdSettings, SshSettings, WifiSettings};
+use super::settings::{HouseholdSettings, SshSettings, UpdateSettings, WifiSettings};
 use super::suggest;
 use super::validate;
 
 /// The sections `provision` reads. A misspelt one (`[wfi]`) counts as a problem of the part
 /// it is nearest to, so a typo keeps that part's files as they are instead of removing them.
-const SYSTEM_SECTIONS: [&str; 3] = ["household", "wifi", "ssh"];
+const SYSTEM_SECTIONS: [&str; 4] = ["household", "wifi", "ssh", "update"];
 
 /// The daemon's sections: `provision` does not read them, only knows their names.
 const DAEMON_SECTIONS: [&str; 5] = ["eagle", "storage", "s3", "led", "clock"];
@@ -35,6 +35,8 @@ pub struct SystemSettings {
     pub wifi: Result<Option<WifiSettings>, Vec<Problem>>,
     /// `[ssh]`.
     pub ssh: Result<SshSettings, Vec<Problem>>,
+    /// `[update]`.
+    pub update: Result<UpdateSettings, Vec<Problem>>,
 }
 
 impl SystemSettings {
@@ -46,12 +48,13 @@ impl SystemSettings {
     }
 
     /// Every problem of the parts, in file-section order, as one error that lists them like
-    /// `check-config` does; `None` when all three parts are valid.
+    /// `check-config` does; `None` when every part is valid.
     pub fn problems(&self) -> Option<ConfigError> {
         let problems: Vec<Problem> = [
             self.household.as_ref().err(),
             self.wifi.as_ref().err(),
             self.ssh.as_ref().err(),
+            self.update.as_ref().err(),
         ]
         .into_iter()
         .flatten()
@@ -73,11 +76,12 @@ pub fn load_system(path: &Path) -> Result<SystemSettings, ConfigError> {
 
 fn parts(table: &Table, source: &Path) -> SystemSettings {
     let mut root = Section::root(table);
-    let mut problems: [Vec<Problem>; 3] = Default::default();
-    let [household_problems, wifi_problems, ssh_problems] = &mut problems;
+    let mut problems: [Vec<Problem>; 4] = Default::default();
+    let [household_problems, wifi_problems, ssh_problems, update_problems] = &mut problems;
     let household = root.section("household", household_problems, validate::household);
     let wifi = root.section("wifi", wifi_problems, validate::wifi);
     let ssh = root.section("ssh", ssh_problems, validate::ssh);
+    let update = root.section("update", update_problems, validate::update);
     // Taken only so that they are known names; their contents are the daemon's business.
     for name in DAEMON_SECTIONS {
         let _ = root.table(name, &mut Vec::new());
@@ -95,12 +99,13 @@ fn parts(table: &Table, source: &Path) -> SystemSettings {
             problems[index].push(problem);
         }
     }
-    let [household_problems, wifi_problems, ssh_problems] = problems;
+    let [household_problems, wifi_problems, ssh_problems, update_problems] = problems;
     SystemSettings {
         source: source.to_path_buf(),
         household: valid(household, household_problems),
         wifi: valid(wifi, wifi_problems),
         ssh: valid(ssh, ssh_problems),
+        update: valid(update, update_problems),
     }
 }
 
@@ -115,7 +120,7 @@ fn valid<T>(settings: Option<T>, problems: Vec<Problem>) -> Result<T, Vec<Proble
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Secret, WifiSecurity};
+    use crate::config::{Secret, UpdateChannel, WifiSecurity};
 
     const GOOD: &str = r#"
         [household]
@@ -152,6 +157,26 @@ mod tests {
             WifiSecurity::Passphrase(Secret::new("correct horse"))
         );
         assert_eq!(settings.ssh.unwrap().authorized_keys.len(), 1);
+        assert_eq!(settings.update.unwrap().channel, UpdateChannel::Stable);
+    }
+
+    #[test]
+    fn a_wrong_channel_stays_in_the_update_part() {
+        let settings = system(&format!("{GOOD}\n[update]\nchannel = \"nightly\"\n"));
+        assert_eq!(
+            keys(&settings.update.clone().unwrap_err()),
+            ["update.channel"]
+        );
+        assert!(settings.household.is_ok() && settings.wifi.is_ok() && settings.ssh.is_ok());
+        let error = settings.problems().unwrap().to_string();
+        assert!(
+            error.contains(r#"/boot/c.toml: update.channel: expected one of "stable", "canary", "off", found "nightly""#),
+            "{error}"
+        );
+        let settings = system(&format!("{GOOD}\n[updates]\nchannel = \"off\"\n"));
+        assert_eq!(keys(&settings.update.unwrap_err()), ["updates"]);
+        let settings = system(&format!("{GOOD}\n[update]\nchannel = \"canary\"\n"));
+        assert_eq!(settings.update.unwrap().channel, UpdateChannel::Canary);
     }
 
     #[test]
