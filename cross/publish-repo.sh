@@ -34,6 +34,8 @@ command=${1:?usage: cross/publish-repo.sh [--repo DIR] [--key KEY] include SUITE
 shift
 need_packages reprepro gnupg
 
+# reprepro takes a relative --outdir as relative to the current directory, with a warning.
+repo=$(realpath -m "$repo")
 public=$repo/public
 keyring=$public/rainforest-logger-archive-keyring.gpg
 run_reprepro() { reprepro --silent --basedir "$repo" --outdir "$public" "$@"; }

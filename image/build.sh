@@ -78,13 +78,6 @@ else
     find "$image_cache" -name "rootfs-$release-arm64-*.tar.zst" ! -name "${rootfs_tar##*/}" -delete
 fi
 
-# Runs a command inside the image's root (through qemu-user), with /proc mounted in a mount
-# namespace of its own, so nothing stays mounted whatever happens.
-in_root() {
-    # shellcheck disable=SC2016 # $0 and $@ belong to the inner shell
-    unshare --mount --fork sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$root" "$@"
-}
-
 # ---- stage 2: this image's root filesystem
 step "stage 2: install the package and the image's settings"
 work=$image_out/work
@@ -93,7 +86,7 @@ rm -rf "$work"
 mkdir -p "$root"
 tar --zstd -xpf "$rootfs_tar" --numeric-owner --xattrs --xattrs-include='*' -C "$root"
 cp "$deb" "$root/tmp/"
-in_root dpkg -i "/tmp/${deb##*/}" >/dev/null
+in_root "$root" dpkg -i "/tmp/${deb##*/}" >/dev/null
 rm "$root/tmp/${deb##*/}"
 cp -a image/rootfs/. "$root/"
 # The household's file lives on the boot partition only: without it the logger must show a
@@ -112,11 +105,11 @@ ROOTPART="LABEL=$root_label"
 CONSOLES="ttyS1,115200 tty0"
 CMA=0
 SETTINGS
-in_root /etc/initramfs/post-update.d/z50-raspi-firmware
+in_root "$root" /etc/initramfs/post-update.d/z50-raspi-firmware
 grep -q "root=LABEL=$root_label" "$root/boot/firmware/cmdline.txt" ||
     die "raspi-firmware did not put root=LABEL=$root_label into cmdline.txt"
 
-gid=$(in_root getent group rainforest-logger | cut -d: -f3)
+gid=$(in_root "$root" getent group rainforest-logger | cut -d: -f3)
 cat >"$root/etc/fstab" <<FSTAB
 # SD image. noatime and a 60 s journal commit spare the card; the logger's database forces
 # its own writes to the card (fsync) whatever the commit interval.
