@@ -41,6 +41,7 @@ keyring=$public/rainforest-logger-archive-keyring.gpg
 run_reprepro() { reprepro --silent --basedir "$repo" --outdir "$public" "$@"; }
 
 # The version each architecture of SUITE holds, as "arch version" lines.
+# shellcheck disable=SC2016 # reprepro expands the format
 holds() { run_reprepro -T deb --list-format '${$architecture} ${version}\n' list "$1" rainforest-logger; }
 
 # reprepro's settings, written at every run so that the key given is the one that signs.

@@ -11,15 +11,37 @@
 #            first-boot root growing), write fstab, clear per-machine identity (~1 min);
 #   stage 3  FAT boot partition (label RAINFOREST, holding rainforest-logger.toml) + ext4 root
 #            (label RASPIROOT, grown to fill the card on first boot), then xz.
+#
+#   image/build.sh [--apt-url URL --apt-key KEYRING]
+#            with the program's apt repository (cross/publish-repo.sh: its public/ served at
+#            URL, KEYRING its rainforest-logger-archive-keyring.gpg): the image gets the source
+#            entry with Signed-By, and unattended upgrades follow update.channel. Without
+#            them, the image has no repository and no unattended upgrades.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source cross/lib.sh
 source image/lib.sh
 
+apt_url='' apt_key_file=''
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --apt-url) apt_url=${2:?--apt-url needs the repository URL}; shift 2 ;;
+        --apt-key) apt_key_file=${2:?--apt-key needs a keyring file}; shift 2 ;;
+        *) die "unknown argument '$1' (expected --apt-url URL --apt-key KEYRING)" ;;
+    esac
+done
 started=$SECONDS
 step() { printf '== image: %s (%ds)\n' "$1" $((SECONDS - started)); }
 
-need_packages mmdebstrap genimage dosfstools mtools fdisk e2fsprogs xz-utils zstd python3
+need_packages mmdebstrap genimage dosfstools mtools fdisk e2fsprogs xz-utils zstd python3 gnupg
+if [ -n "$apt_url" ] || [ -n "$apt_key_file" ]; then
+    [ -n "$apt_url" ] && [ -n "$apt_key_file" ] || die "--apt-url and --apt-key go together"
+    [[ $apt_url =~ ^(https?|file):[^[:space:]]+$ ]] ||
+        die "--apt-url $apt_url: expected an https://, http:// or file: URL without spaces"
+    # apt reads Signed-By as an OpenPGP keyring: a binary one, exactly as gpg --export writes.
+    gpg --batch --show-keys "$apt_key_file" >/dev/null 2>&1 && ! grep -q 'BEGIN PGP' "$apt_key_file" ||
+        die "--apt-key $apt_key_file: expected a binary OpenPGP public key (gpg --export KEY)"
+fi
 need_binfmt aarch64
 
 # ---- stage 0: the arm64 package of this checkout
@@ -89,6 +111,10 @@ cp "$deb" "$root/tmp/"
 in_root "$root" dpkg -i "/tmp/${deb##*/}" >/dev/null
 rm "$root/tmp/${deb##*/}"
 cp -a image/rootfs/. "$root/"
+if [ -n "$apt_url" ]; then
+    write_apt_source "$root" "$apt_url" "$apt_key_file"
+    step "stage 2: repository $apt_url (suite from update.channel)"
+fi
 # The household's file lives on the boot partition only: without it the logger must show a
 # config error, not fall back to the package's example (a made-up EAGLE).
 rm -f "$root/etc/rainforest-logger/config.toml"
