@@ -45,5 +45,7 @@ pub fn check_config(explicit: Option<&Path>) -> Result<(), CommandError> {
         "  SSH         {} authorized key(s)",
         settings.ssh.authorized_keys.len()
     );
+    // Only an image built with the program's repository updates itself (README).
+    println!("  updates     {}", settings.update.channel.name());
     Ok(())
 }
