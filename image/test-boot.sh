@@ -6,6 +6,10 @@
 #   good    the logger reads the boot-partition file, polls the project's simulator (run
 #           inside the guest: nothing leaves the machine), stores readings, drives the LED;
 #           hostname, Wi-Fi and SSH key are applied; the root grows to fill a larger card;
+#           with update.channel = "canary": on an image built with a repository
+#           (image/build.sh --apt-url …), the source entry follows canary, Signed-By the
+#           program's key, unattended upgrades on and their timer active; without one, no
+#           entry and unattended upgrades off;
 #   broken  a bad install code and a misspelt key: config-error LED and a message naming
 #           the file and the keys, never the secret.
 #
@@ -187,6 +191,21 @@ check "the Wi-Fi file is mode 0600" test "$(guest_mode /etc/wpa_supplicant/wpa_s
 check "the staff key is authorized" contains "$(guest_file /root/.ssh/authorized_keys)" "ci-boot-test@"
 check "SSH host keys were made on this card" contains "$(guest_file /etc/ssh/ssh_host_ed25519_key.pub)" "ssh-ed25519"
 check "the card got its own machine id" test -n "$(guest_file /etc/machine-id)"
+if [ -n "$(guest_file /etc/apt/sources.list.d/rainforest-logger.sources)" ]; then
+    check "the source entry follows update.channel" test "$(report apt-suite)" = canary
+    check "the source entry is Signed-By the program's key" \
+        test "$(report apt-signed-by)" = /usr/share/keyrings/rainforest-logger-archive-keyring.gpg
+    check "the program's key is on the card" \
+        test -n "$(guest_file /usr/share/keyrings/rainforest-logger-archive-keyring.gpg)"
+    check "unattended upgrades are on" test "$(report unattended-upgrade)" = 1
+    check "provision said so" grep -q 'update: canary nightly at' "$dir/console.log"
+    check "upgrades at the household's night time" contains \
+        "$(guest_file /etc/systemd/system/apt-daily-upgrade.timer.d/rainforest-logger.conf)" "OnCalendar=*-*-* 0"
+else
+    check "no source entry in an image built without a repository" test -z "$(report apt-suite)"
+    check "unattended upgrades are off without a repository" test "$(report unattended-upgrade)" = 0
+fi
+check "the unattended-upgrades timer is active" test "$(report "timer apt-daily-upgrade")" = active
 
 # ---- broken: a config the logger must refuse, clearly
 boot broken image/test/broken.toml "config error"

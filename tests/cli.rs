@@ -36,6 +36,7 @@ fn example_config_is_valid() {
     assert!(text(&output).contains("household   h-0001"));
     assert!(text(&output).contains("Wi-Fi       off (Ethernet only)"));
     assert!(text(&output).contains("SSH         0 authorized key(s)"));
+    assert!(text(&output).contains("updates     stable"));
     assert!(
         !text(&output).contains("0123456789abcdef"),
         "install code printed"

@@ -7,7 +7,7 @@ use std::time::Duration;
 use rainforest_logger::config::{
     load, locate, ApiKind, ClockSettings, ConfigError, EagleSettings, Endpoint, HealthyPattern,
     HouseholdSettings, LedBackend, LedSettings, Problem, S3Settings, Secret, Settings, SshSettings,
-    StorageSettings, SEARCH_PATHS,
+    StorageSettings, UpdateChannel, UpdateSettings, SEARCH_PATHS,
 };
 
 const EXAMPLE: &str = include_str!("../config/example.toml");
@@ -68,6 +68,9 @@ fn example_loads_with_every_default() {
         wifi: None,
         ssh: SshSettings {
             authorized_keys: Vec::new(),
+        },
+        update: UpdateSettings {
+            channel: UpdateChannel::Stable,
         },
     };
     assert_eq!(settings, expected);

@@ -376,8 +376,11 @@ async fn probe_prints_eagle_text_with_control_and_bidi_characters_escaped() {
     let dir = tempfile::tempdir().unwrap();
     let (code, stdout, stderr) = probe(&config(dir.path(), &eagle.base_url(), None)).await;
     assert_eq!(code, Some(0), "{stdout}{stderr}");
+    // The parser refuses a rate label with control characters (kept out of the buffer); probe
+    // still shows what the EAGLE sent, escaped, in the warning.
+    assert!(stdout.contains("rate label       —"), "{stdout}");
     assert!(
-        stdout.contains("rate label       Block\\u{9b}2J\\u{202e}1"),
+        stdout.contains("\"Block\\u{9b}2J\\u{202e}1\" holds control characters"),
         "{stdout}"
     );
     assert!(

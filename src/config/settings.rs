@@ -29,6 +29,8 @@ pub struct Settings {
     pub wifi: Option<WifiSettings>,
     /// `[ssh]`. Read by `provision`, not by the daemon.
     pub ssh: SshSettings,
+    /// `[update]`. Read by `provision`, not by the daemon.
+    pub update: UpdateSettings,
 }
 
 /// `[household]`.
@@ -196,4 +198,33 @@ pub struct SshSettings {
     /// OpenSSH public key lines (`type base64 [comment]`), trimmed, in file order; empty =
     /// SSH stays off. Public keys, not secrets.
     pub authorized_keys: Vec<String>,
+}
+
+/// Which suite of the program's apt repository a box follows (`update.channel`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateChannel {
+    /// Releases every box gets (the default).
+    Stable,
+    /// Releases on trial in a few homes before they are promoted to stable.
+    Canary,
+    /// No unattended upgrades at all, neither the logger's nor Debian's security updates.
+    Off,
+}
+
+impl UpdateChannel {
+    /// The name in the config file, which is also the repository's suite.
+    pub fn name(self) -> &'static str {
+        match self {
+            UpdateChannel::Stable => "stable",
+            UpdateChannel::Canary => "canary",
+            UpdateChannel::Off => "off",
+        }
+    }
+}
+
+/// `[update]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UpdateSettings {
+    /// The suite followed, or `Off`.
+    pub channel: UpdateChannel,
 }

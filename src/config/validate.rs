@@ -80,6 +80,8 @@ const COUNTRY: Key = Key::plain("country", COUNTRY_EXPECTED);
 
 const AUTHORIZED_KEYS: Key = Key::plain("authorized_keys", authorized_key::EXPECTED);
 
+const CHANNEL: Key = Key::plain("channel", r#"one of "stable", "canary", "off""#);
+
 /// Validates the whole document. `source` goes into the settings and every problem.
 pub(super) fn validate(table: &Table, source: &Path) -> Result<Settings, ConfigError> {
     let mut problems = Vec::new();
@@ -94,6 +96,7 @@ pub(super) fn validate(table: &Table, source: &Path) -> Result<Settings, ConfigE
     let clock = root.section("clock", p, clock);
     let wifi = root.section("wifi", p, wifi);
     let ssh = root.section("ssh", p, ssh);
+    let update = root.section("update", p, update);
     root.finish(p);
 
     let settings = (|| {
@@ -107,6 +110,7 @@ pub(super) fn validate(table: &Table, source: &Path) -> Result<Settings, ConfigE
             clock: clock?,
             wifi: wifi?,
             ssh: ssh?,
+            update: update?,
         })
     })();
     match settings {
@@ -395,6 +399,17 @@ pub(super) fn ssh(mut s: Section, p: &mut Vec<Problem>) -> Option<SshSettings> {
     })
 }
 
+pub(super) fn update(mut s: Section, p: &mut Vec<Problem>) -> Option<UpdateSettings> {
+    let channel = s.optional(&CHANNEL, UpdateChannel::Stable, p, |text| match text {
+        "stable" => Ok(UpdateChannel::Stable),
+        "canary" => Ok(UpdateChannel::Canary),
+        "off" => Ok(UpdateChannel::Off),
+        _ => Err(CHANNEL.expected),
+    });
+    s.finish(p);
+    Some(UpdateSettings { channel: channel? })
+}
+
 /// Exactly `count` ASCII hex digits, either case.
 fn hex_digits(text: &str, count: usize) -> bool {
     text.len() == count && text.bytes().all(|b| b.is_ascii_hexdigit())
@@ -471,6 +486,7 @@ mod tests {
         assert!(settings.clock.require_sync);
         assert_eq!(settings.wifi, None);
         assert!(settings.ssh.authorized_keys.is_empty());
+        assert_eq!(settings.update.channel, UpdateChannel::Stable);
     }
 
     #[test]
@@ -623,6 +639,12 @@ mod tests {
                 &format!("[\"{ED25519}\", \" {ED25519} \"]"),
                 |s| s.ssh.authorized_keys == [ED25519, ED25519],
             ),
+            ("update", "channel", "\"canary\"", |s| {
+                s.update.channel == UpdateChannel::Canary
+            }),
+            ("update", "channel", "\"off\"", |s| {
+                s.update.channel == UpdateChannel::Off
+            }),
         ];
         for (section, key, value, check) in cases {
             match with(section, key, value) {
@@ -712,6 +734,10 @@ mod tests {
             ("wifi", "password", "\"12345678\"", "unknown key (known keys in [wifi]: ssid, passphrase, country)"),
             ("ssh", "authorized_keys", &format!("\"{ED25519}\""), "expected an array of strings, each an OpenSSH public key line"),
             ("ssh", "authorized_key", "[]", "unknown key (did you mean `authorized_keys`?)"),
+            ("update", "channel", "\"Stable\"", r#"expected one of "stable", "canary", "off", found "Stable""#),
+            ("update", "channel", "\"beta\"", r#"found "beta""#),
+            ("update", "channel", "false", r#"found the boolean false"#),
+            ("update", "chanel", "\"off\"", "unknown key (did you mean `channel`?)"),
         ];
         for (section, key, value, message) in cases {
             let problems =
