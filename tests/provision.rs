@@ -420,6 +420,7 @@ fn unknown_names_hold_wifi_and_ssh_with_a_line_that_says_why() {
         [
             "wifi: left as it was (the file has unknown sections or keys, below)",
             "ssh: left as it was (the file has unknown sections or keys, below)",
+            "update: left as it was (the file has unknown sections or keys, below)",
             "unchanged: hostname",
         ]
     );
