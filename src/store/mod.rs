@@ -11,6 +11,7 @@
 //! - Readings: `readings.rs`; event counters: `events.rs`; the status report: `status.rs`;
 //!   the upload engine's queries (periods, marking, time correction, pruning): `upload.rs`.
 
+mod completeness;
 mod error;
 mod events;
 mod header;
