@@ -238,3 +238,196 @@ async fn mixed_fleet_summary_counts_attention_order_and_exit_status() {
     assert_eq!(report["households"].as_array().unwrap().len(), 12);
     assert_eq!(report["households"][0]["household"], "h-broken");
 }
+
+/// Runs Debian's headless Chromium (installed by `.ci/run`) on `args`, with a fresh profile,
+/// nothing fetched in the background, and a minute to finish.
+fn chromium(profile: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let mut child = std::process::Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("chromium is not installed: .ci/run installs it (apt-get install -y chromium)");
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("chromium did not finish within 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "chromium {args:?}: {}",
+        output.status
+    );
+    output
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn html_report_renders_in_headless_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("bucket");
+    let now = Utc::now();
+    let put = |id: &str, body: &[u8], stored| {
+        put_status(&target, &format!("household={id}.json"), body, stored)
+    };
+    put(
+        "h-fine",
+        &heartbeat("h-fine", now, "healthy", 1.0).to_json(),
+        now,
+    );
+    put(
+        "h-fine-2",
+        &heartbeat("h-fine-2", now, "healthy", 1.0).to_json(),
+        now,
+    );
+    put(
+        "h-half",
+        &heartbeat("h-half", now, "healthy", 0.6).to_json(),
+        now,
+    );
+    put(
+        "h-eagle",
+        &heartbeat("h-eagle", now, "EAGLE unreachable", 1.0).to_json(),
+        now,
+    );
+    put("h-markup", b"<script>alert(1)</script>", now);
+    let config = dir.path().join("admin.toml");
+    write_admin_config(&config, Target::Directory(&target));
+    let page = dir.path().join("fleet.html");
+
+    let (code, _) = run_fleet(&config, &["--html", page.to_str().unwrap()]);
+    assert_eq!(code, ATTENTION);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(!html.contains("<script"), "the page must hold no script");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "nothing from outside"
+    );
+
+    let url = format!("file://{}", page.display());
+    let profile = dir.path().join("chromium-profile");
+    let dom = String::from_utf8(chromium(&profile, &["--dump-dom", &url]).stdout).unwrap();
+    assert!(dom.contains("id=\"tile-healthy\"><b>2</b>healthy"), "{dom}");
+    assert!(
+        dom.contains("id=\"tile-eagle-unreachable\"><b>1</b>EAGLE unreachable"),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("id=\"tile-incomplete\"><b>1</b>incomplete"),
+        "{dom}"
+    );
+    assert!(dom.contains("id=\"tile-broken\"><b>1</b>broken"), "{dom}");
+    // Yesterday's cell of h-half (60%: 50–80%, orange) and of h-fine (100%, green).
+    let yesterday = (now.date_naive() - Duration::days(1)).to_string();
+    let cell = |home: &str| format!("data-home=\"{home}\" data-day=\"{yesterday}\"");
+    assert!(
+        dom.contains(&format!("class=\"cell c2\" {}", cell("h-half"))),
+        "{dom}"
+    );
+    assert!(
+        dom.contains(&format!("class=\"cell c4\" {}", cell("h-fine"))),
+        "{dom}"
+    );
+    assert!(dom.contains(".c2{background:#fc8d59}"), "{dom}");
+
+    let shot = dir.path().join("fleet.png");
+    chromium(
+        &profile,
+        &[
+            "--hide-scrollbars",
+            "--window-size=1000,700",
+            &format!("--screenshot={}", shot.display()),
+            &url,
+        ],
+    );
+    let png = std::fs::read(&shot).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    // `FLEET_SCREENSHOT=docs/img/fleet-report.png` refreshes README's picture.
+    if let Ok(keep) = std::env::var("FLEET_SCREENSHOT") {
+        std::fs::copy(&shot, keep).unwrap();
+    }
+}
+
+/// A reading taken at `time` of a meter that last updated at `meter_time`.
+fn reading(
+    time: chrono::DateTime<Utc>,
+    meter_time: chrono::DateTime<Utc>,
+) -> rainforest_logger::reading::Reading {
+    rainforest_logger::reading::Reading {
+        meter: "0x0013500100aa3ce7".into(),
+        time,
+        meter_time: Some(meter_time),
+        demand_kw: Some(rust_decimal::Decimal::ONE),
+        delivered_kwh: None,
+        received_kwh: None,
+        price: None,
+        currency: None,
+        rate_label: None,
+        tier: None,
+        clock: rainforest_logger::reading::ClockStamp {
+            synced: true,
+            boot_id: common::FAKE_BOOT_ID.into(),
+            monotonic_ms: 1,
+        },
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_heartbeat_counts_readings_per_hour_against_what_the_meter_publishes() {
+    use rainforest_logger::store::{SharedStore, Store};
+    use rainforest_logger::upload::{Heartbeat, S3Sink, Uploader, DAYS, HOURS};
+    let dir = tempfile::tempdir().unwrap();
+    let server = S3Server::start(&dir.path().join("s3")).await;
+    let now: chrono::DateTime<Utc> = "2026-03-07T09:30:00Z".parse().unwrap();
+    let mut store = Store::open(&dir.path().join("readings.db")).unwrap();
+    // 08:00–09:00 polled every 6 s from a meter updating every 10 s: one reading per update,
+    // 360; then 09:00–09:30 with half the updates missing (every 20 s): 90.
+    let eight: chrono::DateTime<Utc> = "2026-03-07T08:00:00Z".parse().unwrap();
+    let updates = (0..360).map(|i| eight + Duration::seconds(10 * i));
+    let sparse = (0..90).map(|i| eight + Duration::hours(1) + Duration::seconds(20 * i));
+    let readings: Vec<_> = updates
+        .chain(sparse)
+        .map(|t| reading(t + Duration::seconds(2), t))
+        .collect();
+    store.insert_all(&readings).unwrap();
+    store
+        .insert(&reading(
+            eight - Duration::days(3),
+            eight - Duration::days(3),
+        ))
+        .unwrap();
+
+    let hour = std::time::Duration::from_secs(3600);
+    let mut uploader = Uploader::new(
+        S3Sink::new(&server.settings(hour)).unwrap(),
+        SharedStore::new(store),
+        common::FakeClock::new(now, true),
+        common::s3::policy("h-count", "", hour),
+    );
+    uploader.cycle(false).await;
+    let heartbeat: Heartbeat =
+        serde_json::from_slice(&server.object("status/household=h-count.json")).unwrap();
+    let c = heartbeat
+        .completeness
+        .expect("the heartbeat carries completeness");
+    assert_eq!(c.meter_interval_s, Some(10));
+    assert_eq!(c.expected_per_hour, 360, "a 10 s meter polled every 6 s");
+    assert_eq!(c.per_hour.len(), HOURS);
+    assert_eq!(&c.per_hour[HOURS - 2..], &[360, 90]);
+    assert_eq!(c.per_hour.iter().sum::<u32>(), 450);
+    assert_eq!(c.per_day.len(), DAYS);
+    assert_eq!(c.per_day[DAYS - 3], 1, "the reading three days back");
+}

@@ -74,6 +74,9 @@ pub enum Command {
         /// List every household, not only those that need attention.
         #[arg(long)]
         all: bool,
+        /// Also write a self-contained HTML report (tiles, attention list, 14-day heatmap).
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
     /// Write hostname, Wi-Fi and SSH settings from the config into the OS (run as root at boot
     /// by the SD image).

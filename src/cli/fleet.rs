@@ -3,7 +3,7 @@
 //! credentials may only PUT). The report itself is [`crate::fleet`].
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 
@@ -12,12 +12,14 @@ use crate::fleet::{self, Counts, JsonReport};
 use crate::upload::ConfiguredSink;
 
 /// What to print.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct FleetOptions {
     /// Every household, not only those needing attention.
     pub all: bool,
     /// JSON for scripts instead of the table.
     pub json: bool,
+    /// Also write the HTML report to this file.
+    pub html: Option<PathBuf>,
 }
 
 /// Prints the summary and the attention list (or JSON); fails with
@@ -27,7 +29,16 @@ pub async fn fleet(explicit: Option<&Path>, options: FleetOptions) -> Result<(),
     let settings = load_settings(explicit)?;
     let sink = ConfiguredSink::from_settings(&settings.s3);
     let objects = fleet::read_status_objects(&sink, &settings.s3.prefix).await?;
-    let assessments = fleet::assess_all(objects, Utc::now(), settings.s3.batch_period * 2);
+    let now = Utc::now();
+    let assessments = fleet::assess_all(objects, now, settings.s3.batch_period * 2);
+    if let Some(path) = &options.html {
+        std::fs::write(path, fleet::render_html(&assessments, now)).map_err(|e| {
+            CommandError::Usage(format!(
+                "cannot write the HTML report {}: {e}",
+                path.display()
+            ))
+        })?;
+    }
     let text = if options.json {
         let mut json = serde_json::to_string_pretty(&JsonReport::new(&assessments))
             .map_err(|e| CommandError::Usage(format!("cannot write JSON: {e}")))?;

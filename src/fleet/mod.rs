@@ -13,12 +13,14 @@
 
 mod assess;
 mod read;
+mod render_html;
 mod render_text;
 
 use serde::Serialize;
 
 pub use assess::{assess_all, words, Assessment, State, INCOMPLETE_BELOW};
 pub use read::{read_status_objects, Content, StatusObject, CONCURRENCY, MAX_HEARTBEAT_BYTES};
+pub use render_html::{render_html, MAX_HOME_ROWS};
 pub use render_text::render_text;
 
 /// Households per state, in [`State::SUMMARY_ORDER`].

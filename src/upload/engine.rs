@@ -551,7 +551,8 @@ impl<S: ObjectSink> Uploader<S> {
     }
 }
 
-/// The heartbeat's completeness at `now`: readings per hour over the last [`DAYS`] days, and
+/// The heartbeat's completeness at `now`: readings per hour over today and the [`DAYS`] days
+/// before, and
 /// the expectation from the poll interval and the meter's own update interval.
 fn completeness(
     store: &Store,
@@ -559,7 +560,7 @@ fn completeness(
     poll_interval: Duration,
 ) -> Result<Completeness, StoreError> {
     let now_ms = now.timestamp_millis();
-    let hourly = store.readings_per_hour(now_ms - DAYS as i64 * 86_400_000)?;
+    let hourly = store.readings_per_hour(now_ms - (DAYS as i64 + 1) * 86_400_000)?;
     let meter_times = store.meter_times_since(now_ms - METER_INTERVAL_HOURS * 3_600_000)?;
     Ok(Completeness::from_hourly(
         now,

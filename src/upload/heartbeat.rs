@@ -58,8 +58,8 @@ pub struct Completeness {
     pub per_hour: Vec<u32>,
     /// Start of the first day of `per_day` (RFC 3339, midnight UTC).
     pub days_from: String,
-    /// Readings stored in each of the [`DAYS`] UTC days from `days_from`, oldest first; the
-    /// last is today, in progress.
+    /// Readings stored in each of the [`DAYS`] complete UTC days from `days_from`, oldest
+    /// first; the last is yesterday (today's hours are in `per_hour`).
     pub per_day: Vec<u32>,
     /// Readings a complete hour holds: one per poll, or one per meter update when the meter
     /// publishes less often than the logger polls (see [`expected_per_hour`]).
@@ -109,7 +109,8 @@ fn meter_interval_s(meter_times: &[i64]) -> Option<u32> {
 }
 
 impl Completeness {
-    /// Counts for the hours and days ending with the ones holding `now`, from `hourly`
+    /// Counts for the hours ending with the one holding `now` and the days ending with
+    /// yesterday, from `hourly`
     /// (hour start in Unix ms → readings stored in it; hours absent hold none).
     pub fn from_hourly(
         now: DateTime<Utc>,
@@ -120,7 +121,7 @@ impl Completeness {
         const DAY_MS: i64 = 24 * HOUR_MS;
         let now_ms = now.timestamp_millis();
         let first_hour = now_ms.div_euclid(HOUR_MS) * HOUR_MS - (HOURS as i64 - 1) * HOUR_MS;
-        let first_day = now_ms.div_euclid(DAY_MS) * DAY_MS - (DAYS as i64 - 1) * DAY_MS;
+        let first_day = now_ms.div_euclid(DAY_MS) * DAY_MS - DAYS as i64 * DAY_MS;
         let sum = |from: i64, length: i64| {
             let total: u64 = hourly.range(from..from + length).map(|(_, n)| n).sum();
             u32::try_from(total).unwrap_or(u32::MAX)
@@ -212,8 +213,8 @@ mod tests {
         assert_eq!(c.hours_from, "2026-03-05T10:00:00Z");
         assert_eq!(&c.per_hour[HOURS - 2..], &[600, 300]);
         assert_eq!(c.per_hour.iter().sum::<u32>(), 910);
-        assert_eq!(c.days_from, "2026-02-22T00:00:00Z");
-        assert_eq!(&c.per_day[DAYS - 3..], &[7, 10, 900]);
+        assert_eq!(c.days_from, "2026-02-21T00:00:00Z");
+        assert_eq!(&c.per_day[DAYS - 2..], &[7, 10]);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::binary::Target;
 use super::s3::{ACCESS_KEY, BUCKET, SECRET_KEY};
 
 /// A heartbeat of `household` written at `time`, its LED showing `led_state`, with every
-/// hour of the last 48 and every day of the last 14 holding `share` of 600 readings an hour.
+/// hour of the last 48 and each of the 14 days before today holding `share` of 600 readings an hour.
 pub fn heartbeat(household: &str, time: DateTime<Utc>, led_state: &str, share: f64) -> Heartbeat {
     let per_hour = (600.0 * share).round() as u32;
     let hour = time.timestamp() / 3600 * 3600;
@@ -35,7 +35,7 @@ pub fn heartbeat(household: &str, time: DateTime<Utc>, led_state: &str, share: f
         completeness: Some(Completeness {
             hours_from: at(hour - (HOURS as i64 - 1) * 3600),
             per_hour: vec![per_hour; HOURS],
-            days_from: at(day - (DAYS as i64 - 1) * 86_400),
+            days_from: at(day - DAYS as i64 * 86_400),
             per_day: vec![per_hour * 24; DAYS],
             expected_per_hour: 600,
             meter_interval_s: None,
