@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use common::binary::Target;
 use common::clock::ScaledClock;
-use common::fleet::write_admin_config;
+use common::binary::write_admin_config;
 use common::s3::{self, S3Server, BUCKET};
 use common::FakeClock;
 use rainforest_logger::clock::Clock;

@@ -5,8 +5,9 @@
 mod common;
 
 use chrono::{Duration, Utc};
+use common::binary::write_admin_config;
 use common::binary::Target;
-use common::fleet::{heartbeat, put_status, run_fleet, terminal_control, write_admin_config};
+use common::fleet::{heartbeat, put_status, run_fleet, terminal_control};
 use common::s3::{S3Server, BUCKET};
 
 /// Exit status of `fleet` when a household needs attention.

@@ -7,9 +7,6 @@ use std::time::{Duration, SystemTime};
 use chrono::{DateTime, Utc};
 use rainforest_logger::upload::{Completeness, Heartbeat, DAYS, HOURS};
 
-use super::binary::Target;
-use super::s3::{ACCESS_KEY, BUCKET, SECRET_KEY};
-
 /// A heartbeat of `household` written at `time`, its LED showing `led_state`, with every
 /// hour of the last 48 and each of the 14 days before today holding `share` of 600 readings an hour.
 pub fn heartbeat(household: &str, time: DateTime<Utc>, led_state: &str, share: f64) -> Heartbeat {
@@ -62,23 +59,6 @@ pub fn set_stored(path: &Path, stored: DateTime<Utc>) {
         .unwrap()
         .set_modified(time)
         .unwrap();
-}
-
-/// A staff config reading `target` (the household id is not used by `fleet`), hourly periods.
-pub fn write_admin_config(path: &Path, target: Target<'_>) {
-    let s3 = match target {
-        Target::Directory(dir) => format!("endpoint = 'file://{}'", dir.display()),
-        Target::S3(server) => format!(
-            "bucket = \"{BUCKET}\"\nendpoint = \"{}\"\npath_style = true\n\
-             access_key_id = \"{ACCESS_KEY}\"\nsecret_access_key = \"{SECRET_KEY}\"",
-            server.endpoint()
-        ),
-    };
-    let config = format!(
-        "[household]\nid = \"staff\"\n[eagle]\nhost = \"127.0.0.1\"\ncloud_id = \"0123ab\"\n\
-         install_code = \"0123456789abcdef\"\n[s3]\n{s3}\n"
-    );
-    std::fs::write(path, config).unwrap();
 }
 
 /// Runs `rainforest-logger fleet ARGS --config CONFIG`; returns exit code and stdout.
