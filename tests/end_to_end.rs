@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
+use common::binary::write_admin_config;
 use common::binary::Target;
 use common::clock::ScaledClock;
-use common::binary::write_admin_config;
 use common::s3::{self, S3Server, BUCKET};
 use common::FakeClock;
 use rainforest_logger::clock::Clock;

@@ -157,7 +157,7 @@ fn assess(object: StatusObject, now: DateTime<Utc>, stale_after: Duration) -> As
             judged.reason = format!("BROKEN: {}", clean(&reason));
             return judged;
         }
-        Content::Heartbeat(heartbeat) => escaped(*heartbeat),
+        Content::Heartbeat(heartbeat) => *heartbeat,
     };
     let Some(household) = object.household else {
         judged.reason = "BROKEN: the key is not status/household={id}.json".into();
@@ -324,8 +324,8 @@ fn clean(text: &str) -> String {
     sanitize(&kept).into_owned()
 }
 
-/// The heartbeat with every text field [`clean`]ed.
-fn escaped(h: Heartbeat) -> Heartbeat {
+/// The heartbeat with every text field [`clean`]ed and its counts cut to their fixed sizes.
+pub(super) fn escaped(h: Heartbeat) -> Heartbeat {
     let opt = |t: Option<String>| t.as_deref().map(clean);
     Heartbeat {
         household: clean(&h.household),

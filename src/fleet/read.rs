@@ -13,6 +13,7 @@ use s3::Bucket;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use super::assess::escaped;
 use crate::upload::{classify_s3_error, ConfiguredSink, Heartbeat, UploadError};
 
 /// A heartbeat is about 1 KiB; anything past this is not one, and is not read further.
@@ -39,7 +40,7 @@ pub struct StatusObject {
 /// The body of a status object.
 #[derive(Debug, Clone)]
 pub enum Content {
-    /// A heartbeat document.
+    /// A heartbeat document, its text already escaped and shortened ([`escaped`]).
     Heartbeat(Box<Heartbeat>),
     /// Not one: why (too large, not JSON, unreadable).
     Broken(String),
@@ -96,7 +97,8 @@ fn parse(bytes: &[u8]) -> Content {
         return Content::Broken(too_large(bytes.len() as u64));
     }
     match serde_json::from_slice::<Heartbeat>(bytes) {
-        Ok(heartbeat) => Content::Heartbeat(Box::new(heartbeat)),
+        // Escaped and shortened at once, so 10,000 households hold kilobytes each, not 64 KiB.
+        Ok(heartbeat) => Content::Heartbeat(Box::new(escaped(heartbeat))),
         Err(e) => Content::Broken(format!("not a heartbeat document: {e}")),
     }
 }
