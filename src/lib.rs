@@ -16,6 +16,7 @@ pub mod config;
 pub mod daemon;
 pub mod durable;
 pub mod eagle;
+pub mod fleet;
 pub mod health;
 pub mod led;
 pub mod problems;

@@ -61,15 +61,22 @@ pub enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// One row per household from the heartbeats in the bucket (needs credentials that may
-    /// list and read `{prefix}status/`).
+    /// Counts by state, then the households that need attention, worst first, from the
+    /// heartbeats in the bucket (needs credentials that may list and read `{prefix}status/`).
+    /// Exits 3 when any household needs attention.
     Fleet {
         /// Config file (its [s3] section names the bucket; the household id is not used).
         #[arg(long)]
         config: Option<PathBuf>,
-        /// Print JSON for machines instead of a table.
+        /// Print JSON for machines (every household, worst first) instead of the table.
         #[arg(long)]
         json: bool,
+        /// List every household, not only those that need attention.
+        #[arg(long)]
+        all: bool,
+        /// Also write a self-contained HTML report (tiles, attention list, 14-day heatmap).
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
     /// Write hostname, Wi-Fi and SSH settings from the config into the OS (run as root at boot
     /// by the SD image).

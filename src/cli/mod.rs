@@ -31,7 +31,12 @@ pub async fn execute(command: Command) -> Result<(), CommandError> {
         Command::Probe { config } => probe::probe(config.as_deref()).await,
         Command::Status { config } => status::status(config.as_deref()),
         Command::Flush { config } => flush::flush(config.as_deref()).await,
-        Command::Fleet { config, json } => fleet::fleet(config.as_deref(), json).await,
+        Command::Fleet {
+            config,
+            json,
+            all,
+            html,
+        } => fleet::fleet(config.as_deref(), fleet::FleetOptions { all, json, html }).await,
         Command::Provision { config, root } => provision::provision(config.as_deref(), &root),
         Command::Simulate {
             listen,

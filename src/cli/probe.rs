@@ -4,7 +4,7 @@
 //! A busy EAGLE answers 503 or a blank reply now and then, which the daemon shrugs off at the
 //! next poll; so `probe` tries again for about [`PATIENCE`] before it gives up, and prints
 //! what it met on the way. Everything the EAGLE supplies is printed through
-//! [`terminal::escape`].
+//! [`terminal::sanitize`].
 
 use std::path::Path;
 use std::time::Duration;
@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use super::{load_settings, CommandError};
 use crate::eagle::{Eagle, EagleError, Fingerprint, MeterSample, PinSource};
 use crate::store::Store;
-use crate::terminal::escape;
+use crate::terminal::sanitize;
 
 /// How long `probe` keeps trying through transient failures.
 pub const PATIENCE: Duration = Duration::from_secs(20);

@@ -14,6 +14,7 @@
 //!   the EAGLE's pinned https certificate: `certificate.rs`.
 
 mod certificate;
+mod completeness;
 mod error;
 mod events;
 mod header;

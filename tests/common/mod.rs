@@ -4,6 +4,7 @@
 pub mod binary;
 pub mod card;
 pub mod clock;
+pub mod fleet;
 pub mod reconcile;
 pub mod replay;
 pub mod rig;
