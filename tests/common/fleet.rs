@@ -27,6 +27,7 @@ pub fn heartbeat(household: &str, time: DateTime<Utc>, led_state: &str, share: f
         free_disk_bytes: Some(20 << 30),
         dropped_rows: 0,
         led_state: Some(led_state.into()),
+        buffer_set_aside: None,
         led_state_since: Some(at(time.timestamp() - 7200)),
         poll_failures: Default::default(),
         completeness: Some(Completeness {
