@@ -24,3 +24,4 @@ pub mod service;
 pub mod sim;
 pub mod store;
 pub mod upload;
+pub mod web;

@@ -3,11 +3,13 @@
 
 pub mod binary;
 pub mod card;
+pub mod chromium;
 pub mod clock;
 pub mod reconcile;
 pub mod replay;
 pub mod rig;
 pub mod s3;
+pub mod service;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
