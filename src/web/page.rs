@@ -42,4 +42,43 @@ mod tests {
         }
         assert!(html.contains("<dd id=\"pending\">3 readings</dd>"));
     }
+
+    #[test]
+    fn eagle_text_is_escaped() {
+        let mut reading = crate::reading::Reading {
+            meter: "0x0013500100abcdef".into(),
+            time: chrono::DateTime::from_timestamp(1_780_000_000, 0).unwrap(),
+            meter_time: None,
+            demand_kw: None,
+            delivered_kwh: None,
+            received_kwh: None,
+            price: Some(rust_decimal::Decimal::new(1234, 4)),
+            currency: Some("USD".into()),
+            rate_label: Some("</p><script>alert(1)</script>".into()),
+            tier: None,
+            clock: crate::reading::ClockStamp {
+                synced: true,
+                boot_id: "b".into(),
+                monotonic_ms: 1,
+            },
+        };
+        let page = |reading: &crate::reading::Reading| {
+            render(&PageView::new(&PageFacts {
+                latest: Some(crate::reading::StoredReading {
+                    seq: 1,
+                    reading: reading.clone(),
+                    uploaded: false,
+                }),
+                day_start: None,
+                led: LedState::Healthy,
+                pending_rows: 0,
+                last_upload: None,
+            }))
+        };
+        let html = page(&reading);
+        assert!(!html.contains("<script>alert"), "{html}");
+        assert!(html.contains("(&lt;/p&gt;&lt;script&gt;alert(1)&lt;/script&gt;)"));
+        reading.currency = Some("\"><img src=x>".into());
+        assert!(page(&reading).contains("&quot;&gt;&lt;img src=x&gt;/kWh"));
+    }
 }
