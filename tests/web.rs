@@ -149,7 +149,15 @@ async fn only_get_and_head_and_only_a_few_viewers() {
     let head = client.head(url("/")).send().await.unwrap();
     assert_eq!(head.status(), 200);
     assert!(head.bytes().await.unwrap().is_empty());
+    // Request headers beyond the 16 KiB buffer are refused, and the server serves on.
+    let huge = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nX-Filler: {}\r\n\r\n",
+        "a".repeat(64 * 1024)
+    );
+    let refused = tokio::task::block_in_place(|| exchange(page, &huge));
+    assert!(refused.starts_with("HTTP/1.1 431 "), "{refused}");
     let page_html = client.get(url("/")).send().await.unwrap();
+    assert_eq!(page_html.status(), 200);
     assert!(page_html.headers()["content-security-policy"]
         .to_str()
         .unwrap()

@@ -40,3 +40,22 @@ pub fn local_day_start(now: DateTime<Utc>) -> DateTime<Utc> {
     }
     now
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_day_starts_at_a_local_midnight_before_now() {
+        for seconds in [0, 1_780_000_000, 1_780_043_199, 1_798_761_599] {
+            let now = DateTime::from_timestamp(seconds, 0).unwrap();
+            let start = local_day_start(now);
+            assert!(start <= now && now - start < chrono::Duration::hours(25));
+            assert_eq!(
+                start.with_timezone(&Local).date_naive(),
+                now.with_timezone(&Local).date_naive()
+            );
+            assert_eq!(local_day_start(start), start, "the start is in its own day");
+        }
+    }
+}
