@@ -3,14 +3,16 @@
 # loopback, and a Python venv for the peers and the plots.
 # shellcheck shell=bash
 
-bin=target/release/rainforest-logger
+# BENCH_PROFILE=debug measures the debug build instead (no LTO build on a busy machine).
+profile=${BENCH_PROFILE:-release}
+bin=target/$profile/rainforest-logger
 venv=target/bench-venv
 # Every background process a bench starts, killed on exit.
 bench_pids=()
 
 # Builds the release binary and creates $work, removed on exit unless KEEP=1.
 bench_setup() {
-    cargo build --release --quiet
+    if [ "$profile" = release ]; then cargo build --release --quiet; else cargo build --quiet; fi
     mkdir -p target
     work=$(mktemp -d -p target bench.XXXXXX)
     trap bench_cleanup EXIT

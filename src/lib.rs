@@ -27,3 +27,4 @@ pub mod sim;
 pub mod store;
 pub mod terminal;
 pub mod upload;
+pub mod web;

@@ -1,6 +1,7 @@
 //! Validated, typed settings: what the rest of the program reads. Built only by
 //! [`crate::config::load`] / [`Settings::from_toml_str`] from the raw TOML.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -24,6 +25,8 @@ pub struct Settings {
     pub led: LedSettings,
     /// `[clock]`.
     pub clock: ClockSettings,
+    /// `[web]`.
+    pub web: WebSettings,
     /// `[wifi]`: `None` when `wifi.ssid` is empty or absent (Ethernet only). Read by
     /// `provision`, not by the daemon.
     pub wifi: Option<WifiSettings>,
@@ -166,6 +169,17 @@ pub struct LedSettings {
 pub struct ClockSettings {
     /// Wait for NTP sync before uploading (false where the clock is trusted as it is).
     pub require_sync: bool,
+}
+
+/// `[web]`: the household page (src/web).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebSettings {
+    /// Serve the page (default false: showing a household its use is itself an intervention
+    /// in a study, so the program turns it on per home).
+    pub enable: bool,
+    /// Where to listen (default `0.0.0.0:80`: port 80 on every IPv4 address of the Pi, which
+    /// are its LAN interfaces' addresses and loopback; `[::]:80` adds IPv6).
+    pub listen: SocketAddr,
 }
 
 /// `[wifi]` with a network set: what `provision` writes into wpa_supplicant's config.

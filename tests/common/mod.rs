@@ -3,6 +3,7 @@
 
 pub mod binary;
 pub mod card;
+pub mod chromium;
 pub mod clock;
 pub mod fleet;
 pub mod reconcile;
@@ -10,6 +11,7 @@ pub mod replay;
 pub mod rig;
 pub mod s3;
 pub mod scripted;
+pub mod service;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
