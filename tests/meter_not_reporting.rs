@@ -14,13 +14,13 @@ use std::time::Duration;
 
 use common::binary::{write_config, Target};
 use common::rig::{wait_until, HOUSEHOLD};
+use rainforest_eagle_sim::{self as sim, Fault, Profile, SimConfig, SimHandle};
 use rainforest_logger::config::{HealthyPattern, LedBackend, LedSettings};
 use rainforest_logger::daemon::Daemon;
 use rainforest_logger::eagle::Eagle;
 use rainforest_logger::health::{HealthThresholds, LedState};
 use rainforest_logger::led::Led;
 use rainforest_logger::service::{supervise, Indicator, Notifier, ServiceTiming};
-use rainforest_logger::sim::{self, Fault, Profile, SimConfig, SimHandle};
 use rainforest_logger::store::{SharedStore, Store, NO_VALUES_EVENT};
 use rainforest_logger::upload::{DirSink, UploadPolicy, Uploader};
 use tokio::sync::{oneshot, watch};
