@@ -14,7 +14,8 @@ mkdir -p target/dist
 for name in "${names[@]}"; do
     triple=${TRIPLE[$name]}
     started=$SECONDS
-    cargo build --release --locked --target "$triple"
+    # Without the default feature `demo`: no simulator, no HTTP server in the Pi's binary.
+    cargo build --release --locked --target "$triple" -p rainforest-logger --no-default-features
     dist=target/dist/rainforest-logger-$triple
     cp "target/$triple/release/rainforest-logger" "$dist"
 
