@@ -18,6 +18,11 @@ for name in "${names[@]}"; do
     cargo build --release --locked --target "$triple" -p rainforest-logger --no-default-features
     dist=target/dist/rainforest-logger-$triple
     cp "target/$triple/release/rainforest-logger" "$dist"
+    # Neither the simulator (its Wi-Fi key is a string only it holds) nor a server side of hyper.
+    ! grep -qaF sim-wifi-key "$dist" || die "$dist contains the EAGLE simulator"
+    ! cargo tree --locked -e normal,features -p rainforest-logger --no-default-features \
+        --target "$triple" -i hyper | grep -q 'hyper feature "server"' ||
+        die "the Pi's build links hyper's server side"
 
     kind=$(file -b "$dist")
     [[ $kind =~ ${FILE_SAYS[$name]} ]] || die "$dist is not an $name binary: $kind"
