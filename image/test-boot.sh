@@ -45,6 +45,12 @@ EOF
         -t "$release-backports" qemu-system-arm >/dev/null
 fi
 
+# The simulator the test unit runs in the guest: a binary of its own (the image's logger has
+# none), built for the Pi and written into each copy with the test units.
+need_toolchains aarch64
+cargo build --release --locked --target "${TRIPLE[aarch64]}" -p rainforest-eagle-sim
+sim_bin=target/${TRIPLE[aarch64]}/release/rainforest-eagle-sim
+
 failures=0
 check() { # check DESCRIPTION COMMAND...: one line per assertion, counting failures
     local description=$1
@@ -94,6 +100,8 @@ boot() {
     echo "$expect" >"$dir/expect"
     debugfs -w -f - "$dir/disk.img?offset=$root_offset" >/dev/null 2>&1 <<EOF
 write image/test/rainforest-test-eagle.service /etc/systemd/system/rainforest-test-eagle.service
+write $sim_bin /usr/local/bin/rainforest-eagle-sim
+sif /usr/local/bin/rainforest-eagle-sim mode 0100755
 write image/test/rainforest-test-report.service /etc/systemd/system/rainforest-test-report.service
 write image/test/rainforest-test-report /usr/local/sbin/rainforest-test-report
 sif /usr/local/sbin/rainforest-test-report mode 0100755
@@ -103,6 +111,8 @@ symlink /etc/systemd/system/multi-user.target.wants/rainforest-test-report.servi
 EOF
     [ "$(guest_mode /usr/local/sbin/rainforest-test-report)" = 0755 ] ||
         die "could not add the test units to $dir/disk.img"
+    [ "$(guest_mode /usr/local/bin/rainforest-eagle-sim)" = 0755 ] ||
+        die "could not add the simulator $sim_bin to $dir/disk.img"
 
     # The image's own kernel command line, with the Pi's serial console swapped for virt's
     # and the journal copied to it (the assertions read it).

@@ -1,6 +1,5 @@
 //! The command line (docs/design.md §5), declared with clap.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -89,28 +88,8 @@ pub enum Command {
         #[arg(long, default_value = "/")]
         root: PathBuf,
     },
-    /// Run the EAGLE simulator (for tests, demos and bench work; no hardware needed).
-    Simulate {
-        /// Address to listen on, e.g. 127.0.0.1:8080.
-        #[arg(long)]
-        listen: SocketAddr,
-        /// Firmware profile (see --list-profiles).
-        #[arg(long, default_value = "eagle200-2019")]
-        profile: String,
-        /// Cloud ID the simulator accepts.
-        #[arg(long, default_value = "0123ab")]
-        cloud_id: String,
-        /// Install Code the simulator accepts.
-        #[arg(long, default_value = "0123456789abcdef")]
-        install_code: String,
-        /// How often the simulated meter reports a new reading (e.g. "500ms"); default: the
-        /// profile's own (4 s, 10 s for legacy).
-        #[arg(long)]
-        meter_update: Option<String>,
-    },
-    /// List the simulator's firmware profiles.
-    Profiles,
     /// Run simulator and logger together with a temporary buffer, printing readings live.
+    #[cfg(feature = "demo")]
     Demo {
         /// Firmware profile for the simulated EAGLE.
         #[arg(long, default_value = "eagle200-2019")]

@@ -18,10 +18,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use rainforest_eagle_sim::{self as sim, SimConfig, SimHandle};
 use rainforest_logger::clock::Clock;
 use rainforest_logger::config::{ApiKind, EagleSettings, Secret};
 use rainforest_logger::reading::ClockStamp;
-use rainforest_logger::sim::{self, SimConfig, SimHandle};
 
 /// A clock that is always synchronized and reads the real time.
 pub struct TestClock;

@@ -12,7 +12,7 @@ use rainforest_logger::eagle::Eagle;
 use rainforest_logger::health::{HealthThresholds, LedState};
 use rainforest_logger::led::Led;
 use rainforest_logger::service::{supervise, Indicator, Notifier, ServiceTiming, UploadWatch};
-use rainforest_logger::sim::SimHandle;
+use rainforest_eagle_sim::SimHandle;
 use rainforest_logger::store::{SharedStore, Store};
 use rainforest_logger::upload::{DirSink, UploadPolicy, Uploader};
 use rainforest_logger::web::{self, PageSources};
