@@ -15,8 +15,8 @@ use std::time::Duration;
 use common::binary::{write_config, Target};
 use common::rig::{wait_until, HOUSEHOLD};
 use common::service::start_logger;
-use rainforest_logger::health::LedState;
 use rainforest_eagle_sim::{self as sim, Fault, Profile, SimConfig, SimHandle};
+use rainforest_logger::health::LedState;
 use rainforest_logger::store::{Store, NO_VALUES_EVENT};
 
 /// The heartbeat's `led_state`, once the heartbeat exists.

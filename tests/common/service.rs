@@ -6,13 +6,13 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rainforest_eagle_sim::SimHandle;
 use rainforest_logger::config::{HealthyPattern, LedBackend, LedSettings};
 use rainforest_logger::daemon::Daemon;
 use rainforest_logger::eagle::Eagle;
 use rainforest_logger::health::{HealthThresholds, LedState};
 use rainforest_logger::led::Led;
 use rainforest_logger::service::{supervise, Indicator, Notifier, ServiceTiming, UploadWatch};
-use rainforest_eagle_sim::SimHandle;
 use rainforest_logger::store::{SharedStore, Store};
 use rainforest_logger::upload::{DirSink, UploadPolicy, Uploader};
 use rainforest_logger::web::{self, PageSources};
