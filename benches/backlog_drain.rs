@@ -7,6 +7,9 @@
 //! The buffer lives under target/ (a real disk, not tmpfs). Peak RSS is reset (clear_refs)
 //! after the backlog is written, so it measures the drain; it includes the in-process server.
 
+#[path = "support/peak_rss.rs"]
+mod peak_rss;
+
 #[path = "../tests/common/s3.rs"]
 #[allow(dead_code)] // shared with the tests, which use all of it
 mod s3;
@@ -37,15 +40,6 @@ impl Clock for FixedClock {
             monotonic_ms: 1,
         }
     }
-}
-
-fn vm_hwm_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -100,7 +94,7 @@ async fn main() {
     );
     // Reset the peak-RSS mark so it reflects the drain, not building the backlog.
     let _ = std::fs::write("/proc/self/clear_refs", "5");
-    let rss_before = vm_hwm_kib();
+    let rss_before = peak_rss::vm_hwm_kib();
     let started = Instant::now();
     let report = uploader.cycle(false).await;
     let seconds = started.elapsed().as_secs_f64();
@@ -128,7 +122,7 @@ async fn main() {
     );
     println!(
         "peak RSS          {:.1} MiB during the drain (was {:.1} MiB before)",
-        vm_hwm_kib() as f64 / 1024.0,
+        peak_rss::vm_hwm_kib() as f64 / 1024.0,
         rss_before as f64 / 1024.0
     );
     assert_eq!(

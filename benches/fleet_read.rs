@@ -7,6 +7,9 @@
 //! Peak RSS is reset (clear_refs) after the bucket is filled, so it measures the read; it
 //! includes the in-process server.
 
+#[path = "support/peak_rss.rs"]
+mod peak_rss;
+
 #[path = "../tests/common/s3.rs"]
 #[allow(dead_code)] // shared with the tests, which use all of it
 mod s3;
@@ -20,15 +23,6 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use rainforest_logger::fleet;
 use rainforest_logger::upload::{ConfiguredSink, S3Sink};
-
-fn vm_hwm_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
@@ -74,6 +68,6 @@ async fn main() {
         total.as_secs_f64(),
         text.len() / 1024,
         html.len() / 1024,
-        vm_hwm_kib() / 1024
+        peak_rss::vm_hwm_kib() / 1024
     );
 }

@@ -244,15 +244,7 @@ async fn mixed_fleet_summary_counts_attention_order_and_exit_status() {
 /// nothing fetched in the background, and a minute to finish.
 fn chromium(profile: &std::path::Path, args: &[&str]) -> std::process::Output {
     let mut child = std::process::Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
+        .args(common::chromium::QUIET_FLAGS)
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args)
         .stdout(std::process::Stdio::piped())
