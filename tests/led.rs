@@ -184,7 +184,10 @@ async fn a_refused_install_code_shows_config_error() {
     // Within the start grace: the 401 is shown at once, not as "unreachable" later.
     // (Under load the 401 can land before the first look, so the start's Healthy may be missed.)
     let seen = wait_for(&mut states, LedState::ConfigError, Duration::from_secs(1)).await;
-    assert!(seen.iter().all(|s| *s == LedState::Healthy), "seen {seen:?}");
+    assert!(
+        seen.iter().all(|s| *s == LedState::Healthy),
+        "seen {seen:?}"
+    );
     tokio::time::sleep(TIMING.thresholds.start_grace * 2).await;
     assert_eq!(*states.borrow(), LedState::ConfigError);
     assert_eq!(read(&led, "trigger"), "none");

@@ -52,6 +52,8 @@ pub struct Recorder {
     waiting: VecDeque<Reading>,
     waiting_bytes: usize,
     last_store_error: Option<StoreError>,
+    /// Readings journaled but not yet committed (batched commits), as of the last call.
+    uncommitted: usize,
 }
 
 impl Recorder {
@@ -75,6 +77,7 @@ impl Recorder {
             waiting: VecDeque::new(),
             waiting_bytes: 0,
             last_store_error: None,
+            uncommitted: 0,
         })
     }
 
@@ -117,9 +120,17 @@ impl Recorder {
         }
     }
 
-    /// Retries readings that are waiting for the database (called on every tick).
+    /// Retries readings that are waiting for the database (called on every tick), or else
+    /// commits journaled readings whose commit interval is up, so that a meter gone quiet
+    /// does not leave them uncommitted past the window.
     pub async fn retry_waiting(&mut self) -> Vec<StoredReading> {
         if self.waiting.is_empty() {
+            if self.uncommitted > 0 {
+                match self.store.call(Store::commit_if_due).await {
+                    Ok(left) => self.uncommitted = left,
+                    Err(error) => self.last_store_error = Some(error),
+                }
+            }
             return Vec::new();
         }
         self.write_waiting().await
@@ -193,7 +204,9 @@ impl Recorder {
             .store
             .call(move |store| {
                 let seqs = store.insert_all(&batch)?;
-                Ok::<_, StoreError>(
+                let uncommitted = store.commit_if_due()?;
+                Ok::<_, StoreError>((
+                    uncommitted,
                     seqs.into_iter()
                         .zip(batch)
                         .map(|(seq, reading)| StoredReading {
@@ -202,11 +215,12 @@ impl Recorder {
                             uploaded: false,
                         })
                         .collect::<Vec<_>>(),
-                )
+                ))
             })
             .await;
         match written {
-            Ok(stored) => {
+            Ok((uncommitted, stored)) => {
+                self.uncommitted = uncommitted;
                 self.waiting.clear();
                 self.waiting_bytes = 0;
                 self.last_store_error = None;

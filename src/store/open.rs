@@ -57,6 +57,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            batch: None,
         })
     }
 }

@@ -1,0 +1,168 @@
+//! Batched commits: the daemon commits its readings to SQLite once per
+//! `storage.commit_interval` instead of once per reading, and keeps the readings in between in
+//! the journal (`journal.rs`), so the card sees one fsync per interval and the process may die
+//! at any moment without losing one (docs/design.md §5).
+//!
+//! Seqs are given when a reading is journaled, continuing from the buffer's high-water mark
+//! (AUTOINCREMENT's `sqlite_sequence`, which never goes down, even when pruning empties the
+//! table). Commits insert in seq order, all or none, so after any crash every journaled seq at
+//! or below the mark is committed and every one above it is not: replay inserts exactly those
+//! above, and no reading is stored twice, no seq reused.
+
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+
+use super::error::{SqlResultExt, StoreError};
+use super::journal::{journal_path, Journal};
+use super::readings::insert;
+use super::Store;
+use crate::reading::Reading;
+
+/// The daemon's batching state.
+#[derive(Debug)]
+pub(crate) struct Batch {
+    journal: Journal,
+    /// Journaled, not yet committed, in seq order.
+    pending: Vec<(i64, Reading)>,
+    next_seq: i64,
+    interval: Duration,
+    last_commit: Instant,
+}
+
+impl Store {
+    /// Commits every `interval` from now on (`Duration::ZERO`: every insert is its own
+    /// commit, as before), after committing what a previous run left in the journal; returns
+    /// how many readings that recovered.
+    ///
+    /// With `Duration::ZERO` and the journal held by a running daemon (`flush` while it runs),
+    /// nothing is recovered: the daemon commits its own readings.
+    pub fn commit_every(&mut self, interval: Duration) -> Result<usize, StoreError> {
+        let path = journal_path(&self.path);
+        if interval.is_zero() && !path.exists() {
+            return Ok(0);
+        }
+        let (mut journal, recovered) = match Journal::open(&self.path) {
+            Err(StoreError::JournalInUse { .. }) if interval.is_zero() => return Ok(0),
+            opened => opened?,
+        };
+        if recovered.torn_bytes > 0 {
+            log::warn!(
+                "{}: ignored {} bytes of a torn last record (the process or the power stopped \
+                 mid-write)",
+                path.display(),
+                recovered.torn_bytes
+            );
+        }
+        let mark = high_water(&self.conn, &self.path)?;
+        let fresh: Vec<_> = recovered
+            .readings
+            .into_iter()
+            .filter(|(seq, _)| *seq > mark)
+            .collect();
+        commit(&mut self.conn, &self.path, &fresh)?;
+        journal.clear()?;
+        if !fresh.is_empty() {
+            log::info!(
+                "{}: committed {} readings journaled before the last stop",
+                path.display(),
+                fresh.len()
+            );
+        }
+        if interval.is_zero() {
+            drop(journal);
+            std::fs::remove_file(&path).map_err(|source| StoreError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        } else {
+            self.batch = Some(Batch {
+                journal,
+                pending: Vec::new(),
+                next_seq: high_water(&self.conn, &self.path)? + 1,
+                interval,
+                last_commit: Instant::now(),
+            });
+        }
+        Ok(fresh.len())
+    }
+
+    /// Commits the journaled readings if the interval is up (called on every poll tick, so
+    /// the window holds when no new reading arrives); returns how many are still uncommitted.
+    pub fn commit_if_due(&mut self) -> Result<usize, StoreError> {
+        let Some(batch) = &mut self.batch else {
+            return Ok(0);
+        };
+        if !batch.pending.is_empty() && batch.last_commit.elapsed() >= batch.interval {
+            self.commit_pending()?;
+        }
+        Ok(self.batch.as_ref().map_or(0, |b| b.pending.len()))
+    }
+
+    /// Commits the journaled readings now (shutdown), then empties the journal.
+    pub fn commit_pending(&mut self) -> Result<(), StoreError> {
+        let Some(batch) = &mut self.batch else {
+            return Ok(());
+        };
+        batch.last_commit = Instant::now();
+        if batch.pending.is_empty() {
+            return Ok(());
+        }
+        commit(&mut self.conn, &self.path, &batch.pending)?;
+        batch.pending.clear();
+        batch.journal.clear()
+    }
+
+    /// [`Store::insert_all`] with batching on: journal, then commit if the interval is up.
+    pub(crate) fn journal_all(&mut self, readings: &[Reading]) -> Result<Vec<i64>, StoreError> {
+        let batch = self.batch.as_mut().expect("called with batching on");
+        let numbered: Vec<(i64, Reading)> =
+            (batch.next_seq..).zip(readings.iter().cloned()).collect();
+        batch.journal.append(&numbered)?;
+        batch.next_seq += numbered.len() as i64;
+        let seqs = numbered.iter().map(|(seq, _)| *seq).collect();
+        batch.pending.extend(numbered);
+        // The readings are safe in the journal: a failed commit is retried on the next tick,
+        // not reported as a failed insert (which would journal them a second time).
+        if let Err(error) = self.commit_if_due() {
+            log::warn!("{error} (the readings are kept in the journal; retried next tick)");
+        }
+        Ok(seqs)
+    }
+}
+
+impl Drop for Store {
+    /// A clean stop commits what is journaled, so the next start has nothing to replay.
+    fn drop(&mut self) {
+        if let Err(error) = self.commit_pending() {
+            log::warn!("{error} (the readings stay in the journal for the next start)");
+        }
+    }
+}
+
+/// The highest seq ever given in the buffer: AUTOINCREMENT's mark, or the newest row.
+fn high_water(conn: &Connection, path: &std::path::Path) -> Result<i64, StoreError> {
+    conn.query_row(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'readings'), 0), \
+         coalesce((SELECT max(seq) FROM readings), 0))",
+        [],
+        |row| row.get(0),
+    )
+    .at(path)
+}
+
+/// Inserts `readings` with their seqs in one transaction.
+fn commit(
+    conn: &mut Connection,
+    path: &std::path::Path,
+    readings: &[(i64, Reading)],
+) -> Result<(), StoreError> {
+    if readings.is_empty() {
+        return Ok(());
+    }
+    let tx = conn.transaction().at(path)?;
+    for (seq, reading) in readings {
+        insert(&tx, path, Some(*seq), reading)?;
+    }
+    tx.commit().at(path)
+}
