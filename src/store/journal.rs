@@ -1,6 +1,6 @@
 //! The readings journal: an append-only file beside the buffer that holds the readings taken
 //! since the last SQLite commit, so that the card sees one commit per `storage.commit_interval`
-//! and yet no reading is lost when the process dies (docs/design.md §5).
+//! and yet no reading is lost when the process dies.
 //!
 //! Each reading is one `write(2)` of one record, with no fsync: once the call returns the bytes
 //! are in the kernel's page cache, which a SIGKILL, an abort on panic or the watchdog's kill
@@ -219,10 +219,11 @@ fn decode_payload(o: &Map<String, Value>) -> Option<(i64, Reading)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn reading(n: u64) -> Reading {
+    /// A reading with every kind of field, told apart by its monotonic time `n`.
+    pub(crate) fn reading(n: u64) -> Reading {
         Reading {
             meter: "0x0013500100001234".into(),
             time: DateTime::<Utc>::from_timestamp_millis(1_700_000_000_123).unwrap(),
@@ -285,6 +286,12 @@ mod tests {
         assert_eq!(recovered.readings.len(), 2);
         journal.clear().unwrap();
         journal.append(&[(3, reading(3))]).unwrap();
+        // One writer at a time: a second open (another daemon, `flush`) is refused while held.
+        assert!(matches!(
+            Journal::open(&buffer),
+            Err(StoreError::JournalInUse { .. })
+        ));
+        drop(journal);
         let (_, recovered) = Journal::open(&buffer).unwrap();
         assert_eq!(recovered.readings, vec![(3, reading(3))]);
     }
