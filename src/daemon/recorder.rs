@@ -126,14 +126,17 @@ impl Recorder {
     pub async fn retry_waiting(&mut self) -> Vec<StoredReading> {
         if self.waiting.is_empty() {
             if self.uncommitted > 0 {
-                match self.store.call(Store::commit_if_due).await {
-                    Ok(left) => self.uncommitted = left,
-                    Err(error) => self.last_store_error = Some(error),
-                }
+                let committed = self.store.call(Store::commit_if_due).await;
+                self.note_commit(committed);
             }
             return Vec::new();
         }
         self.write_waiting().await
+    }
+
+    /// How many readings are journaled but not yet committed (batched commits).
+    pub fn uncommitted(&self) -> usize {
+        self.uncommitted
     }
 
     /// How many readings wait in memory for the database.
@@ -196,40 +199,53 @@ impl Recorder {
         dropped
     }
 
-    /// Writes the waiting readings in one transaction: all of them, or (on failure) none, and
-    /// they wait for the next tick.
+    /// Writes the waiting readings in one transaction (or journals them): all of them, or (on
+    /// failure) none, and they wait for the next tick.
     async fn write_waiting(&mut self) -> Vec<StoredReading> {
         let batch: Vec<Reading> = self.waiting.iter().cloned().collect();
         let written = self
             .store
             .call(move |store| {
                 let seqs = store.insert_all(&batch)?;
-                let uncommitted = store.commit_if_due()?;
-                Ok::<_, StoreError>((
-                    uncommitted,
-                    seqs.into_iter()
-                        .zip(batch)
-                        .map(|(seq, reading)| StoredReading {
-                            seq,
-                            reading,
-                            uploaded: false,
-                        })
-                        .collect::<Vec<_>>(),
-                ))
+                let stored = seqs
+                    .into_iter()
+                    .zip(batch)
+                    .map(|(seq, reading)| StoredReading {
+                        seq,
+                        reading,
+                        uploaded: false,
+                    })
+                    .collect::<Vec<_>>();
+                // Journaled (or committed) either way: a failed commit leaves them in the
+                // journal, reported, and is retried; it must not send them round again.
+                Ok::<_, StoreError>((stored, store.commit_if_due()))
             })
             .await;
         match written {
-            Ok((uncommitted, stored)) => {
-                self.uncommitted = uncommitted;
+            Ok((stored, committed)) => {
                 self.waiting.clear();
                 self.waiting_bytes = 0;
-                self.last_store_error = None;
+                self.note_commit(committed);
                 stored
             }
             Err(error) => {
                 self.last_store_error = Some(error);
                 Vec::new()
             }
+        }
+    }
+
+    /// Keeps the outcome of a [`Store::commit_if_due`]: the error stays until a commit
+    /// succeeds (nothing left uncommitted), not merely until the next one is not yet due.
+    fn note_commit(&mut self, committed: Result<usize, StoreError>) {
+        match committed {
+            Ok(left) => {
+                self.uncommitted = left;
+                if left == 0 {
+                    self.last_store_error = None;
+                }
+            }
+            Err(error) => self.last_store_error = Some(error),
         }
     }
 }

@@ -113,7 +113,9 @@ impl Store {
         batch.journal.clear()
     }
 
-    /// [`Store::insert_all`] with batching on: journal, then commit if the interval is up.
+    /// [`Store::insert_all`] with batching on: journal only. The caller commits with
+    /// [`Store::commit_if_due`], separately, so that a failed commit is reported as such and
+    /// never as a failed insert (which would journal the readings a second time).
     pub(crate) fn journal_all(&mut self, readings: &[Reading]) -> Result<Vec<i64>, StoreError> {
         let batch = self.batch.as_mut().expect("called with batching on");
         let numbered: Vec<(i64, Reading)> =
@@ -122,11 +124,6 @@ impl Store {
         batch.next_seq += numbered.len() as i64;
         let seqs = numbered.iter().map(|(seq, _)| *seq).collect();
         batch.pending.extend(numbered);
-        // The readings are safe in the journal: a failed commit is retried on the next tick,
-        // not reported as a failed insert (which would journal them a second time).
-        if let Err(error) = self.commit_if_due() {
-            log::warn!("{error} (the readings are kept in the journal; retried next tick)");
-        }
         Ok(seqs)
     }
 }

@@ -37,7 +37,8 @@ impl Store {
     /// Without batched commits (see [`Store::commit_every`]) they are committed in one
     /// transaction: one fsync for the lot, e.g. readings that waited in memory while the card
     /// was full. With them, they are appended to the journal (in the kernel, safe from the
-    /// process's death, when this returns) and committed with the others when the interval is up.
+    /// process's death, when this returns) and committed with the others by
+    /// [`Store::commit_if_due`] once the interval is up.
     pub fn insert_all(&mut self, readings: &[Reading]) -> Result<Vec<i64>, StoreError> {
         if self.batch.is_some() {
             return self.journal_all(readings);
