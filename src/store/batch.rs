@@ -207,7 +207,9 @@ mod tests {
             "6..8 are in the uncommitted window"
         );
 
-        let cases: [(&str, Option<&[u8]>, Vec<i64>); 4] = [
+        // (case, the journal the card holds after the cut, the seqs expected after the restart)
+        type Case<'a> = (&'a str, Option<&'a [u8]>, Vec<i64>);
+        let cases: [Case<'_>; 4] = [
             ("journal lost", None, vec![1, 2, 3, 4, 5]),
             (
                 "stale journal back",
