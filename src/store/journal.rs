@@ -43,6 +43,8 @@ pub(crate) fn journal_path(path: &Path) -> PathBuf {
 pub(crate) struct Journal {
     file: File,
     path: PathBuf,
+    /// Bytes of whole records in the file (the end a failed append is cut back to).
+    len: u64,
 }
 
 /// What [`Journal::open`] found in the file.
@@ -86,7 +88,8 @@ impl Journal {
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io_err)?;
         let recovered = decode_all(&bytes);
-        Ok((Journal { file, path }, recovered))
+        let len = bytes.len() as u64;
+        Ok((Journal { file, path, len }, recovered))
     }
 
     /// Appends one record per reading in a single `write(2)`: in the kernel when this returns.
@@ -110,7 +113,9 @@ impl Journal {
         self.file.set_len(0).map_err(|source| StoreError::Io {
             path: self.path.clone(),
             source,
-        })
+        })?;
+        self.len = 0;
+        Ok(())
     }
 }
 
