@@ -3,14 +3,18 @@
 # loopback, and a Python venv for the peers and the plots.
 # shellcheck shell=bash
 
-bin=target/release/rainforest-logger
+# BENCH_PROFILE=debug measures the debug build instead (no LTO build on a busy machine).
+profile=${BENCH_PROFILE:-release}
+bin=target/$profile/rainforest-logger
+sim_bin=target/$profile/rainforest-eagle-sim
 venv=target/bench-venv
 # Every background process a bench starts, killed on exit.
 bench_pids=()
 
-# Builds the release binary and creates $work, removed on exit unless KEEP=1.
+# Builds the release binaries (the logger and the simulator) and creates $work, removed on
+# exit unless KEEP=1.
 bench_setup() {
-    cargo build --release --quiet
+    if [ "$profile" = release ]; then cargo build --release --quiet; else cargo build --quiet; fi
     mkdir -p target
     work=$(mktemp -d -p target bench.XXXXXX)
     trap bench_cleanup EXIT
@@ -30,7 +34,7 @@ random_port() { echo $((20000 + RANDOM % 20000)); }
 start_sim() {
     local port=$1 log=$2
     shift 2
-    RUST_LOG=rainforest_logger::sim=debug "$bin" simulate --listen "127.0.0.1:$port" "$@" \
+    RUST_LOG=rainforest_eagle_sim=debug "$sim_bin" simulate --listen "127.0.0.1:$port" "$@" \
         >"$log" 2>&1 &
     bench_pids+=($!)
     sleep 0.5

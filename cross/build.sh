@@ -14,9 +14,15 @@ mkdir -p target/dist
 for name in "${names[@]}"; do
     triple=${TRIPLE[$name]}
     started=$SECONDS
-    cargo build --release --locked --target "$triple"
+    # Without the default feature `demo`: no simulator in the Pi's binary. (Its one server is
+    # the household page's, README: The household page.)
+    cargo build --release --locked --target "$triple" -p rainforest-logger --no-default-features
     dist=target/dist/rainforest-logger-$triple
     cp "target/$triple/release/rainforest-logger" "$dist"
+    # The simulator's Wi-Fi key is a string only it holds.
+    ! grep -qaF sim-wifi-key "$dist" || die "$dist contains the EAGLE simulator"
+    ! cargo tree --locked -e normal -p rainforest-logger --no-default-features --target "$triple" |
+        grep -q rainforest-eagle-sim || die "the Pi's build depends on the EAGLE simulator"
 
     kind=$(file -b "$dist")
     [[ $kind =~ ${FILE_SAYS[$name]} ]] || die "$dist is not an $name binary: $kind"

@@ -41,7 +41,9 @@ need_packages() {
         apt-get update -qq
         apt_updated=1
     fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    # Waits for another apt (a shared build machine) instead of failing at once.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
+        "${missing[@]}" >/dev/null
 }
 
 # The Rust standard library for each short name given, and its cross linker and qemu-user.
@@ -64,4 +66,39 @@ need_binfmt() {
     mountpoint -q "$entry" || mount -t binfmt_misc binfmt_misc "$entry"
     [ -e "$entry/${QEMU[$name]}" ] || cat "/usr/lib/binfmt.d/${QEMU[$name]}.conf" >"$entry/register"
     grep -qx enabled "$entry/${QEMU[$name]}" || die "binfmt_misc entry ${QEMU[$name]} is disabled"
+}
+
+# The arm64 Debian root the package tests install into (cross/test-deb.sh builds it,
+# cross/test-apt.sh reuses it): Debian 12 minbase from the mirror this machine's apt uses,
+# plus unattended-upgrades, as a tarball so each test unpacks a clean copy in seconds.
+test_root_release=bookworm
+test_root_tar=target/test-root/$test_root_release-arm64.tar
+build_test_root() {
+    local sources
+    need_packages mmdebstrap
+    need_binfmt aarch64
+    # This machine's sources files that name the release as a suite.
+    mapfile -t sources < <(grep -lE "^[[:space:]]*(Suites:|deb[[:space:]]).*[[:space:]]$test_root_release([[:space:]]|$)" \
+        /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null)
+    [ ${#sources[@]} -gt 0 ] || die "no apt sources file on this machine names $test_root_release"
+    mkdir -p "${test_root_tar%/*}"
+    # mmdebstrap picks the format from the name's ending: .tar.
+    local incomplete=${test_root_tar%.tar}.incomplete.tar
+    mmdebstrap --variant=minbase --arch=arm64 --mode=root --include=unattended-upgrades \
+        --dpkgopt=force-unsafe-io "$test_root_release" "$incomplete" "${sources[@]}"
+    mv "$incomplete" "$test_root_tar"
+}
+
+# Unpacks the test root into a new directory DIR (removed first).
+unpack_test_root() {
+    rm -rf "$1"
+    mkdir -p "$1"
+    tar -xpf "$test_root_tar" --numeric-owner -C "$1"
+}
+
+# Runs a command inside an arm64 root (through qemu-user), with /proc mounted in a mount
+# namespace of its own, so nothing stays mounted whatever happens: in_root ROOT COMMAND...
+in_root() {
+    # shellcheck disable=SC2016 # $0 and $@ belong to the inner shell
+    unshare --mount --fork sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$@"
 }

@@ -11,15 +11,37 @@
 #            first-boot root growing), write fstab, clear per-machine identity (~1 min);
 #   stage 3  FAT boot partition (label RAINFOREST, holding rainforest-logger.toml) + ext4 root
 #            (label RASPIROOT, grown to fill the card on first boot), then xz.
+#
+#   image/build.sh [--apt-url URL --apt-key KEYRING]
+#            with the program's apt repository (cross/publish-repo.sh: its public/ served at
+#            URL, KEYRING its rainforest-logger-archive-keyring.gpg): the image gets the source
+#            entry with Signed-By, and unattended upgrades follow update.channel. Without
+#            them, the image has no repository and no unattended upgrades.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source cross/lib.sh
 source image/lib.sh
 
+apt_url='' apt_key_file=''
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --apt-url) apt_url=${2:?--apt-url needs the repository URL}; shift 2 ;;
+        --apt-key) apt_key_file=${2:?--apt-key needs a keyring file}; shift 2 ;;
+        *) die "unknown argument '$1' (expected --apt-url URL --apt-key KEYRING)" ;;
+    esac
+done
 started=$SECONDS
 step() { printf '== image: %s (%ds)\n' "$1" $((SECONDS - started)); }
 
-need_packages mmdebstrap genimage dosfstools mtools fdisk e2fsprogs xz-utils zstd python3
+need_packages mmdebstrap genimage dosfstools mtools fdisk e2fsprogs xz-utils zstd python3 gnupg
+if [ -n "$apt_url" ] || [ -n "$apt_key_file" ]; then
+    [ -n "$apt_url" ] && [ -n "$apt_key_file" ] || die "--apt-url and --apt-key go together"
+    [[ $apt_url =~ ^(https?|file):[^[:space:]]+$ ]] ||
+        die "--apt-url $apt_url: expected an https://, http:// or file: URL without spaces"
+    # apt reads Signed-By as an OpenPGP keyring: a binary one, exactly as gpg --export writes.
+    gpg --batch --show-keys "$apt_key_file" >/dev/null 2>&1 && ! grep -q 'BEGIN PGP' "$apt_key_file" ||
+        die "--apt-key $apt_key_file: expected a binary OpenPGP public key (gpg --export KEY)"
+fi
 need_binfmt aarch64
 
 # ---- stage 0: the arm64 package of this checkout
@@ -78,13 +100,6 @@ else
     find "$image_cache" -name "rootfs-$release-arm64-*.tar.zst" ! -name "${rootfs_tar##*/}" -delete
 fi
 
-# Runs a command inside the image's root (through qemu-user), with /proc mounted in a mount
-# namespace of its own, so nothing stays mounted whatever happens.
-in_root() {
-    # shellcheck disable=SC2016 # $0 and $@ belong to the inner shell
-    unshare --mount --fork sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$root" "$@"
-}
-
 # ---- stage 2: this image's root filesystem
 step "stage 2: install the package and the image's settings"
 work=$image_out/work
@@ -93,9 +108,13 @@ rm -rf "$work"
 mkdir -p "$root"
 tar --zstd -xpf "$rootfs_tar" --numeric-owner --xattrs --xattrs-include='*' -C "$root"
 cp "$deb" "$root/tmp/"
-in_root dpkg -i "/tmp/${deb##*/}" >/dev/null
+in_root "$root" dpkg -i "/tmp/${deb##*/}" >/dev/null
 rm "$root/tmp/${deb##*/}"
 cp -a image/rootfs/. "$root/"
+if [ -n "$apt_url" ]; then
+    write_apt_source "$root" "$apt_url" "$apt_key_file"
+    step "stage 2: repository $apt_url (suite from update.channel)"
+fi
 # The household's file lives on the boot partition only: without it the logger must show a
 # config error, not fall back to the package's example (a made-up EAGLE).
 rm -f "$root/etc/rainforest-logger/config.toml"
@@ -112,11 +131,11 @@ ROOTPART="LABEL=$root_label"
 CONSOLES="ttyS1,115200 tty0"
 CMA=0
 SETTINGS
-in_root /etc/initramfs/post-update.d/z50-raspi-firmware
+in_root "$root" /etc/initramfs/post-update.d/z50-raspi-firmware
 grep -q "root=LABEL=$root_label" "$root/boot/firmware/cmdline.txt" ||
     die "raspi-firmware did not put root=LABEL=$root_label into cmdline.txt"
 
-gid=$(in_root getent group rainforest-logger | cut -d: -f3)
+gid=$(in_root "$root" getent group rainforest-logger | cut -d: -f3)
 cat >"$root/etc/fstab" <<FSTAB
 # SD image. noatime and a 60 s journal commit spare the card; the logger's database forces
 # its own writes to the card (fsync) whatever the commit interval.

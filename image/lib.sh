@@ -31,3 +31,25 @@ partition_bytes() {
 table = json.load(sys.stdin)["partitiontable"]
 print(table["partitions"][int(sys.argv[1]) - 1][sys.argv[2]] * table.get("sectorsize", 512))' "$2" "$3"
 }
+
+# Where the image keeps the program's repository key (Signed-By), and its source entry.
+apt_keyring=/usr/share/keyrings/rainforest-logger-archive-keyring.gpg
+apt_source=/etc/apt/sources.list.d/rainforest-logger.sources
+
+# Writes the program's repository source entry into the root ROOT, with the key file KEY as
+# its Signed-By: write_apt_source ROOT URL KEY. The suite is stable until `provision` sets
+# the household's update.channel.
+write_apt_source() {
+    local root=$1 url=$2 key=$3
+    install -D -m 0644 "$key" "$root$apt_keyring"
+    mkdir -p "$root${apt_source%/*}"
+    cat >"$root$apt_source" <<SOURCE
+# rainforest-logger's releases (image/build.sh); \`rainforest-logger provision\` sets Suites
+# from update.channel at every boot.
+Types: deb
+URIs: $url
+Suites: stable
+Components: main
+Signed-By: $apt_keyring
+SOURCE
+}

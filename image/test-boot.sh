@@ -6,6 +6,10 @@
 #   good    the logger reads the boot-partition file, polls the project's simulator (run
 #           inside the guest: nothing leaves the machine), stores readings, drives the LED;
 #           hostname, Wi-Fi and SSH key are applied; the root grows to fill a larger card;
+#           with update.channel = "canary": on an image built with a repository
+#           (image/build.sh --apt-url …), the source entry follows canary, Signed-By the
+#           program's key, unattended upgrades on and their timer active; without one, no
+#           entry and unattended upgrades off;
 #   broken  a bad install code and a misspelt key: config-error LED and a message naming
 #           the file and the keys, never the secret.
 #
@@ -40,6 +44,12 @@ EOF
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         -t "$release-backports" qemu-system-arm >/dev/null
 fi
+
+# The simulator the test unit runs in the guest: a binary of its own (the image's logger has
+# none), built for the Pi and written into each copy with the test units.
+need_toolchains aarch64
+cargo build --release --locked --target "${TRIPLE[aarch64]}" -p rainforest-eagle-sim
+sim_bin=target/${TRIPLE[aarch64]}/release/rainforest-eagle-sim
 
 failures=0
 check() { # check DESCRIPTION COMMAND...: one line per assertion, counting failures
@@ -90,6 +100,8 @@ boot() {
     echo "$expect" >"$dir/expect"
     debugfs -w -f - "$dir/disk.img?offset=$root_offset" >/dev/null 2>&1 <<EOF
 write image/test/rainforest-test-eagle.service /etc/systemd/system/rainforest-test-eagle.service
+write $sim_bin /usr/local/bin/rainforest-eagle-sim
+sif /usr/local/bin/rainforest-eagle-sim mode 0100755
 write image/test/rainforest-test-report.service /etc/systemd/system/rainforest-test-report.service
 write image/test/rainforest-test-report /usr/local/sbin/rainforest-test-report
 sif /usr/local/sbin/rainforest-test-report mode 0100755
@@ -99,6 +111,8 @@ symlink /etc/systemd/system/multi-user.target.wants/rainforest-test-report.servi
 EOF
     [ "$(guest_mode /usr/local/sbin/rainforest-test-report)" = 0755 ] ||
         die "could not add the test units to $dir/disk.img"
+    [ "$(guest_mode /usr/local/bin/rainforest-eagle-sim)" = 0755 ] ||
+        die "could not add the simulator $sim_bin to $dir/disk.img"
 
     # The image's own kernel command line, with the Pi's serial console swapped for virt's
     # and the journal copied to it (the assertions read it).
@@ -187,6 +201,21 @@ check "the Wi-Fi file is mode 0600" test "$(guest_mode /etc/wpa_supplicant/wpa_s
 check "the staff key is authorized" contains "$(guest_file /root/.ssh/authorized_keys)" "ci-boot-test@"
 check "SSH host keys were made on this card" contains "$(guest_file /etc/ssh/ssh_host_ed25519_key.pub)" "ssh-ed25519"
 check "the card got its own machine id" test -n "$(guest_file /etc/machine-id)"
+if [ -n "$(guest_file /etc/apt/sources.list.d/rainforest-logger.sources)" ]; then
+    check "the source entry follows update.channel" test "$(report apt-suite)" = canary
+    check "the source entry is Signed-By the program's key" \
+        test "$(report apt-signed-by)" = /usr/share/keyrings/rainforest-logger-archive-keyring.gpg
+    check "the program's key is on the card" \
+        test -n "$(guest_file /usr/share/keyrings/rainforest-logger-archive-keyring.gpg)"
+    check "unattended upgrades are on" test "$(report unattended-upgrade)" = 1
+    check "provision said so" grep -q 'update: canary nightly at' "$dir/console.log"
+    check "upgrades at the household's night time" contains \
+        "$(guest_file /etc/systemd/system/apt-daily-upgrade.timer.d/rainforest-logger.conf)" "OnCalendar=*-*-* 0"
+else
+    check "no source entry in an image built without a repository" test -z "$(report apt-suite)"
+    check "unattended upgrades are off without a repository" test "$(report unattended-upgrade)" = 0
+fi
+check "the unattended-upgrades timer is active" test "$(report "timer apt-daily-upgrade")" = active
 
 # ---- broken: a config the logger must refuse, clearly
 boot broken image/test/broken.toml "config error"

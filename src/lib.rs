@@ -4,8 +4,7 @@
 //! [`config`] → [`eagle`] (client and parsing) → [`store`] (SQLite buffer) → [`upload`]
 //! (hourly batches to S3) → [`health`] (one state from what the daemon and uploader know) →
 //! [`led`] (that state on the status LED) → [`daemon`] (poll loop, shutdown) and [`service`]
-//! (wiring it all to systemd). [`sim`] is the EAGLE simulator the tests and `demo` talk to;
-//! [`cli`] holds the commands of the `rainforest-logger` binary; [`clock`], [`problems`],
+//! (wiring it all to systemd). [`cli`] holds the commands of the `rainforest-logger` binary; [`clock`], [`problems`],
 //! [`durable`] (atomic file replacement) and [`terminal`] (untrusted text made safe to print)
 //! serve them all. [`provision`] is apart from the data path: it writes the Pi's host name,
 //! Wi-Fi and SSH keys from the same config file.
@@ -16,13 +15,14 @@ pub mod config;
 pub mod daemon;
 pub mod durable;
 pub mod eagle;
+pub mod fleet;
 pub mod health;
 pub mod led;
 pub mod problems;
 pub mod provision;
 pub mod reading;
 pub mod service;
-pub mod sim;
 pub mod store;
 pub mod terminal;
 pub mod upload;
+pub mod web;

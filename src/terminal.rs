@@ -1,33 +1,36 @@
-//! Text from untrusted sources (an EAGLE's reply, a household's heartbeat) made safe to print
-//! to a terminal: control characters could move the cursor, rewrite earlier lines or change
-//! the window title, and bidirectional overrides could make text read differently from what
-//! it holds.
+//! Text from outside (heartbeats, EAGLE replies) made safe to print: a terminal must never
+//! receive a control character (an escape sequence can rewrite earlier lines, set the window
+//! title or hide text) nor a bidirectional override (which reorders what the reader sees).
 
 use std::borrow::Cow;
 
-/// `text` with every control character (C0, DEL, C1) and every bidirectional formatting
-/// character written as a visible `\u{…}` escape; other text is returned unchanged.
-pub fn escape(text: &str) -> Cow<'_, str> {
+/// `text` with every control character (C0, DEL, C1), line or paragraph separator and
+/// bidirectional formatting character replaced by its `\u{…}` escape; borrowed when there is
+/// nothing to replace, which is the common case.
+pub fn sanitize(text: &str) -> Cow<'_, str> {
     if !text.chars().any(is_unsafe) {
         return Cow::Borrowed(text);
     }
-    let mut out = String::with_capacity(text.len() + 8);
+    let mut clean = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         if is_unsafe(c) {
-            out.extend(c.escape_unicode());
+            clean.push_str(&c.escape_unicode().to_string());
         } else {
-            out.push(c);
+            clean.push(c);
         }
     }
-    Cow::Owned(out)
+    Cow::Owned(clean)
 }
 
-/// Control characters, and the Unicode bidi marks, embeddings, overrides and isolates.
+/// Characters that change how a terminal shows what follows them.
 fn is_unsafe(c: char) -> bool {
     c.is_control()
-        || matches!(
-            c,
-            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        || matches!(c,
+            '\u{061C}'                  // Arabic letter mark
+            | '\u{200E}' | '\u{200F}'   // left-to-right / right-to-left mark
+            | '\u{2028}' | '\u{2029}'   // line / paragraph separator
+            | '\u{202A}'..='\u{202E}'   // embeddings and overrides
+            | '\u{2066}'..='\u{2069}'   // isolates
         )
 }
 
@@ -36,14 +39,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn controls_and_bidi_are_escaped_plain_text_is_not() {
-        assert!(matches!(escape("Tier 1 – €"), Cow::Borrowed("Tier 1 – €")));
-        assert_eq!(escape("a\x1b[2Jb"), "a\\u{1b}[2Jb");
+    fn plain_text_is_borrowed_unchanged() {
+        assert!(matches!(
+            sanitize("h-0001 ümlaut ✓"),
+            Cow::Borrowed("h-0001 ümlaut ✓")
+        ));
+    }
+
+    #[test]
+    fn escapes_controls_and_bidi_overrides() {
+        let hostile = "ok\u{1b}[2J\u{1b}]0;title\u{7}\r\n\u{9b}31m\u{202E}gnp.exe\u{2066}";
+        let clean = sanitize(hostile);
+        assert!(!clean.chars().any(is_unsafe), "{clean}");
         assert_eq!(
-            escape("x\ny\r\t\u{7f}\u{9b}"),
-            "x\\u{a}y\\u{d}\\u{9}\\u{7f}\\u{9b}"
+            clean,
+            "ok\\u{1b}[2J\\u{1b}]0;title\\u{7}\\u{d}\\u{a}\\u{9b}31m\\u{202e}gnp.exe\\u{2066}"
         );
-        assert_eq!(escape("usd\u{202e}dsu"), "usd\\u{202e}dsu");
-        assert_eq!(escape("\u{2066}\u{200f}"), "\\u{2066}\\u{200f}");
     }
 }

@@ -36,6 +36,7 @@ fn example_config_is_valid() {
     assert!(text(&output).contains("household   h-0001"));
     assert!(text(&output).contains("Wi-Fi       off (Ethernet only)"));
     assert!(text(&output).contains("SSH         0 authorized key(s)"));
+    assert!(text(&output).contains("updates     stable"));
     assert!(
         !text(&output).contains("0123456789abcdef"),
         "install code printed"
@@ -195,6 +196,7 @@ fn status_of_a_fresh_install_does_not_create_a_buffer() {
     assert!(!db.exists());
 }
 
+#[cfg(feature = "demo")]
 #[test]
 fn demo_shows_readings_within_ten_seconds() {
     let started = std::time::Instant::now();
@@ -205,6 +207,15 @@ fn demo_shows_readings_within_ten_seconds() {
     let readings = out.lines().filter(|l| l.starts_with("seq ")).count();
     assert!(readings >= 2, "expected live readings:\n{out}");
     assert!(out.contains("demand"), "{out}");
+}
+
+/// The Pi's build (cross/build.sh: `--no-default-features`) has no simulator, so no `demo`.
+#[cfg(not(feature = "demo"))]
+#[test]
+fn demo_is_no_command_of_the_build_without_the_simulator() {
+    let output = logger(&["demo", "--duration", "1s"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output).contains("unrecognized subcommand 'demo'"));
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use rainforest_logger::config::{
     load, locate, ApiKind, ClockSettings, ConfigError, EagleSettings, Endpoint, HealthyPattern,
     HouseholdSettings, LedBackend, LedSettings, Problem, S3Settings, Secret, Settings, SshSettings,
-    StorageSettings, SEARCH_PATHS,
+    StorageSettings, UpdateChannel, UpdateSettings, WebSettings, SEARCH_PATHS,
 };
 
 const EXAMPLE: &str = include_str!("../config/example.toml");
@@ -66,9 +66,16 @@ fn example_loads_with_every_default() {
             healthy: HealthyPattern::Heartbeat,
         },
         clock: ClockSettings { require_sync: true },
+        web: WebSettings {
+            enable: false,
+            listen: "0.0.0.0:80".parse().unwrap(),
+        },
         wifi: None,
         ssh: SshSettings {
             authorized_keys: Vec::new(),
+        },
+        update: UpdateSettings {
+            channel: UpdateChannel::Stable,
         },
     };
     assert_eq!(settings, expected);

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use rainforest_eagle_sim::{self as sim, Profile, SimConfig, SimHandle};
 use rainforest_logger::daemon::{Daemon, DaemonEvent};
 use rainforest_logger::eagle::Eagle;
 use rainforest_logger::reading::StoredReading;
-use rainforest_logger::sim::{self, Profile, SimConfig, SimHandle};
 use rainforest_logger::store::Store;
 
 struct Outcome {

@@ -8,8 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
+use common::binary::write_admin_config;
+use common::binary::Target;
 use common::clock::ScaledClock;
-use common::s3::{self, S3Server, ACCESS_KEY, BUCKET, SECRET_KEY};
+use common::s3::{self, S3Server, BUCKET};
 use common::FakeClock;
 use rainforest_logger::clock::Clock;
 use rainforest_logger::daemon::{shutdown_channel, Daemon};
@@ -132,51 +134,45 @@ async fn fleet_lists_households_and_flags_a_stale_one() {
         assert!(report.error.is_none());
     }
     let config = dir.path().join("admin.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[household]
-id = "staff"
-[eagle]
-host = "127.0.0.1"
-cloud_id = "0123ab"
-install_code = "0123456789abcdef"
-[s3]
-bucket = "{BUCKET}"
-endpoint = "{}"
-path_style = true
-access_key_id = "{ACCESS_KEY}"
-secret_access_key = "{SECRET_KEY}"
-"#,
-            server.endpoint()
-        ),
-    )
-    .unwrap();
+    write_admin_config(&config, Target::S3(&server));
+    // Age comes from the store's own time, not the body's: h-quiet's object is 3 h old.
+    let quiet = server
+        .root
+        .join(BUCKET)
+        .join("status/household=h-quiet.json");
+    common::fleet::set_stored(&quiet, now - chrono::Duration::hours(3));
     let bin = env!("CARGO_BIN_EXE_rainforest-logger");
     let output = tokio::process::Command::new(bin)
         .args(["fleet", "--json", "--config", config.to_str().unwrap()])
         .output()
         .await
         .unwrap();
-    assert!(
-        output.status.success(),
+    // A stale household needs attention: exit 3.
+    assert_eq!(
+        output.status.code(),
+        Some(3),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let rows: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
-    let summary: Vec<(String, bool)> = rows
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let summary: Vec<(String, String)> = report["households"]
+        .as_array()
+        .unwrap()
         .iter()
         .map(|r| {
             (
                 r["heartbeat"]["household"].as_str().unwrap().to_string(),
-                r["stale"].as_bool().unwrap(),
+                r["state"].as_str().unwrap().to_string(),
             )
         })
         .collect();
+    // Worst first.
     assert_eq!(
         summary,
-        [("h-live".to_string(), false), ("h-quiet".to_string(), true)]
+        [
+            ("h-quiet".to_string(), "stale".to_string()),
+            ("h-live".to_string(), "healthy".to_string())
+        ]
     );
 
     let table = tokio::process::Command::new(bin)
@@ -187,8 +183,15 @@ secret_access_key = "{SECRET_KEY}"
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(
         text.lines()
-            .any(|l| l.starts_with("h-quiet") && l.ends_with("STALE")),
+            .any(|l| l.starts_with("h-quiet") && l.contains("no heartbeat for 3 h")),
         "{text}"
     );
-    assert!(text.contains("2 household(s), 1 stale"), "{text}");
+    assert!(
+        !text.contains("h-live"),
+        "only households needing attention: {text}"
+    );
+    assert!(
+        text.starts_with("2 households: 1 healthy, 1 stale,"),
+        "{text}"
+    );
 }

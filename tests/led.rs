@@ -9,13 +9,13 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rainforest_eagle_sim::{self as sim, SimConfig, SimHandle};
 use rainforest_logger::config::{HealthyPattern, LedBackend, LedSettings};
 use rainforest_logger::daemon::Daemon;
 use rainforest_logger::eagle::Eagle;
 use rainforest_logger::health::{HealthThresholds, LedState};
 use rainforest_logger::led::Led;
 use rainforest_logger::service::{supervise, Indicator, Notifier, ServiceTiming};
-use rainforest_logger::sim::{self, SimConfig, SimHandle};
 use rainforest_logger::store::Store;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;

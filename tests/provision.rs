@@ -17,6 +17,10 @@ const HOSTS: &str = "etc/hosts";
 const WPA: &str = "etc/wpa_supplicant/wpa_supplicant-wlan0.conf";
 const SSH_DIR: &str = "root/.ssh";
 const AUTHORIZED_KEYS: &str = "root/.ssh/authorized_keys";
+const APT_SOURCE: &str = "etc/apt/sources.list.d/rainforest-logger.sources";
+const APT_CONF: &str = "etc/apt/apt.conf.d/51rainforest-logger-update";
+const LISTS_TIMER: &str = "etc/systemd/system/apt-daily.timer.d/rainforest-logger.conf";
+const UPGRADE_TIMER: &str = "etc/systemd/system/apt-daily-upgrade.timer.d/rainforest-logger.conf";
 
 /// A config file and a root directory to provision.
 struct Card {
@@ -135,6 +139,7 @@ fn writes_every_file_with_its_mode() {
             "hostname: rainforest-h-0001-55b2ac8b",
             "wifi: network \"HomeNet\" (country GB)",
             "ssh: 2 authorized keys",
+            "update: off (this image has no rainforest-logger repository)",
         ]
     );
     assert!(!run.all().contains(PASSPHRASE), "{}", run.all());
@@ -219,7 +224,10 @@ fn a_second_run_changes_nothing() {
 
     let run = card.provision();
     assert_eq!(run.code, Some(0), "{}", run.all());
-    assert_eq!(run.stdout_lines(), ["unchanged: hostname, wifi, ssh"]);
+    assert_eq!(
+        run.stdout_lines(),
+        ["unchanged: hostname, wifi, ssh, update"]
+    );
     let after: Vec<_> = files.iter().map(|file| card.state(file)).collect();
     assert_eq!(before, after);
     assert_eq!(ssh_dir(), ssh_dir_before);
@@ -239,7 +247,7 @@ fn a_wrong_mode_alone_is_fixed() {
         [
             "wifi: network \"HomeNet\" (country GB)",
             "ssh: 2 authorized keys",
-            "unchanged: hostname",
+            "unchanged: hostname, update",
         ]
     );
     assert_eq!(card.mode(WPA), 0o600);
@@ -262,7 +270,10 @@ fn no_ssid_removes_the_wifi_file_and_no_keys_the_authorized_keys() {
     assert_eq!(run.code, Some(0), "{}", run.all());
     assert_eq!(
         run.stdout_lines(),
-        ["wifi: removed (no [wifi] ssid)", "unchanged: hostname, ssh"]
+        [
+            "wifi: removed (no [wifi] ssid)",
+            "unchanged: hostname, ssh, update"
+        ]
     );
     assert!(!card.path(WPA).exists());
 
@@ -271,13 +282,19 @@ fn no_ssid_removes_the_wifi_file_and_no_keys_the_authorized_keys() {
     assert_eq!(run.code, Some(0), "{}", run.all());
     assert_eq!(
         run.stdout_lines(),
-        ["ssh: off (no authorized keys)", "unchanged: hostname, wifi"]
+        [
+            "ssh: off (no authorized keys)",
+            "unchanged: hostname, wifi, update"
+        ]
     );
     assert!(!card.path(AUTHORIZED_KEYS).exists());
     assert!(card.path(SSH_DIR).is_dir());
 
     let run = card.provision();
-    assert_eq!(run.stdout_lines(), ["unchanged: hostname, wifi, ssh"]);
+    assert_eq!(
+        run.stdout_lines(),
+        ["unchanged: hostname, wifi, ssh, update"]
+    );
 }
 
 #[test]
@@ -304,6 +321,8 @@ fn a_bad_passphrase_keeps_the_wifi_file_but_applies_the_rest() {
             "hostname: rainforest-h-0002",
             "wifi: left as it was (config problems below)",
             "ssh: 1 authorized key",
+            // Another household id: other update times.
+            "update: off (this image has no rainforest-logger repository)",
         ]
     );
     let file = card.config.display().to_string();
@@ -401,6 +420,7 @@ fn unknown_names_hold_wifi_and_ssh_with_a_line_that_says_why() {
         [
             "wifi: left as it was (the file has unknown sections or keys, below)",
             "ssh: left as it was (the file has unknown sections or keys, below)",
+            "update: left as it was (the file has unknown sections or keys, below)",
             "unchanged: hostname",
         ]
     );
@@ -532,7 +552,18 @@ fn paths_are_under_the_root() {
         .map(|path| path.strip_prefix(&card.root).unwrap().display().to_string())
         .collect();
     relative.sort();
-    assert_eq!(relative, [HOSTNAME, HOSTS, WPA, AUTHORIZED_KEYS]);
+    assert_eq!(
+        relative,
+        [
+            APT_CONF,
+            HOSTNAME,
+            HOSTS,
+            UPGRADE_TIMER,
+            LISTS_TIMER,
+            WPA,
+            AUTHORIZED_KEYS
+        ]
+    );
 }
 
 fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) {
@@ -544,4 +575,156 @@ fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) {
             files.push(path);
         }
     }
+}
+
+/// The source entry image/build.sh writes when given a repository.
+const IMAGE_SOURCE: &str = "Types: deb\nURIs: https://apt.example.org/rainforest\nSuites: stable\n\
+                            Components: main\n\
+                            Signed-By: /usr/share/keyrings/rainforest-logger-archive-keyring.gpg\n";
+
+fn with_update(channel: &str) -> String {
+    format!("{}\n[update]\nchannel = \"{channel}\"\n", good_config())
+}
+
+/// The lines of an apt.conf or unit file that are not comments.
+fn settings_of(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|line| !line.starts_with('#') && !line.starts_with("//"))
+        .collect()
+}
+
+#[test]
+fn the_channel_picks_the_suite_and_off_stops_updates() {
+    let card = Card::new();
+    fs::create_dir_all(card.path(APT_SOURCE).parent().unwrap()).unwrap();
+    fs::write(card.path(APT_SOURCE), IMAGE_SOURCE).unwrap();
+
+    card.write_config(&with_update("canary"));
+    let run = card.provision();
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert_eq!(
+        card.read(APT_SOURCE),
+        IMAGE_SOURCE.replace("stable", "canary")
+    );
+    let conf = card.read(APT_CONF);
+    let reboot = settings_of(&conf)[2].to_string();
+    assert_eq!(
+        settings_of(&conf)[..2],
+        [
+            "APT::Periodic::Update-Package-Lists \"1\";",
+            "APT::Periodic::Unattended-Upgrade \"1\";"
+        ]
+    );
+    // Within the night window, 30 minutes apart, the same for the same household.
+    let lists = settings_of(&card.read(LISTS_TIMER))[2].to_string();
+    let upgrade = settings_of(&card.read(UPGRADE_TIMER))[2].to_string();
+    let minutes = |line: &str| {
+        let time = &line[line.len() - 5..];
+        let (h, m) = time.split_once(':').unwrap();
+        h.parse::<u32>().unwrap() * 60 + m.parse::<u32>().unwrap()
+    };
+    let (lists, upgrade, reboot) = (
+        minutes(&lists),
+        minutes(&upgrade),
+        minutes(&reboot[..reboot.len() - 2]),
+    );
+    assert!((60..240).contains(&lists), "{lists}");
+    assert_eq!((upgrade, reboot), (lists + 30, lists + 60));
+    assert_eq!(
+        settings_of(&card.read(UPGRADE_TIMER)),
+        [
+            "[Timer]",
+            "OnCalendar=",
+            &format!("OnCalendar=*-*-* {:02}:{:02}", upgrade / 60, upgrade % 60),
+            "RandomizedDelaySec=0"
+        ]
+    );
+    let line = run
+        .stdout_lines()
+        .into_iter()
+        .find(|l| l.starts_with("update: "))
+        .unwrap();
+    assert!(line.starts_with("update: canary nightly at "), "{line}");
+
+    card.write_config(&with_update("stable"));
+    assert_eq!(card.provision().code, Some(0));
+    assert_eq!(card.read(APT_SOURCE), IMAGE_SOURCE);
+
+    // Off: the daily runs stop; the source entry keeps its suite for staff's manual upgrades.
+    card.write_config(&with_update("off"));
+    let run = card.provision();
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("update: off (update.channel = \"off\")\n"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(card.read(APT_SOURCE), IMAGE_SOURCE);
+    assert!(card
+        .read(APT_CONF)
+        .contains("\nAPT::Periodic::Unattended-Upgrade \"0\";\n"));
+    assert!(card
+        .read(APT_CONF)
+        .contains("\nAPT::Periodic::Update-Package-Lists \"0\";\n"));
+}
+
+#[test]
+fn a_mistake_in_update_or_household_leaves_the_previous_setting() {
+    let card = Card::new();
+    fs::create_dir_all(card.path(APT_SOURCE).parent().unwrap()).unwrap();
+    fs::write(card.path(APT_SOURCE), IMAGE_SOURCE).unwrap();
+    card.write_config(&with_update("canary"));
+    assert_eq!(card.provision().code, Some(0));
+    let before = [APT_SOURCE, APT_CONF, LISTS_TIMER, UPGRADE_TIMER].map(|path| card.state(path));
+
+    for broken in [
+        with_update("Canary"),
+        with_update("off").replace("[update]", "[updates]"),
+        with_update("off").replace("H_0001", "H 0001"),
+    ] {
+        card.write_config(&broken);
+        let run = card.provision();
+        assert_eq!(run.code, Some(1), "{}", run.all());
+        let after = [APT_SOURCE, APT_CONF, LISTS_TIMER, UPGRADE_TIMER].map(|path| card.state(path));
+        assert_eq!(after, before, "{broken}");
+        assert!(!run.stdout.contains("update: off"), "{}", run.stdout);
+    }
+    card.write_config(&with_update("Canary"));
+    let run = card.provision();
+    assert!(
+        run.stderr.contains(&format!(
+            "{}: update.channel: expected one of \"stable\", \"canary\", \"off\", found \"Canary\"",
+            card.config.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    // Wi-Fi and SSH were still applied.
+    assert!(
+        run.stdout.contains("unchanged: hostname, wifi, ssh"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_source_entry_without_suites_is_a_failure_naming_it() {
+    let card = Card::new();
+    fs::create_dir_all(card.path(APT_SOURCE).parent().unwrap()).unwrap();
+    fs::write(
+        card.path(APT_SOURCE),
+        "Types: deb\nURIs: https://x.invalid/\n",
+    )
+    .unwrap();
+    card.write_config(&with_update("stable"));
+    let run = card.provision();
+    assert_eq!(run.code, Some(2), "{}", run.all());
+    let source = card.path(APT_SOURCE).display().to_string();
+    assert!(
+        run.stderr
+            .contains(&format!("cannot read {source}: it has no `Suites:` line")),
+        "{}",
+        run.stderr
+    );
 }

@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use rainforest_logger::sim::{
-    self, Fault, Framing, Profile, ServedReading, SimConfig, SimHandle, BUSY_BODY, WIFI_KEY,
+use rainforest_eagle_sim::{
+    self as sim, Fault, Framing, Profile, ServedReading, SimConfig, SimHandle, BUSY_BODY, WIFI_KEY,
 };
 use reqwest::StatusCode;
 use rust_decimal::Decimal;

@@ -223,6 +223,42 @@ fn last_delivered_skips_nulls_and_other_meters() {
 }
 
 #[test]
+fn the_days_first_summation_skips_earlier_rows_empty_summations_and_other_meters() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&db_path(&dir)).unwrap();
+    let meter = full(0).meter;
+    // full(i) is taken at i × 6 s after the base time; the day starts at full(2).
+    let start = full(2).time;
+    assert_eq!(store.first_summation_since(&meter, start).unwrap(), None);
+    store.insert(&full(0)).unwrap();
+    store.insert(&full(1)).unwrap();
+    let mut empty = full(2);
+    (empty.delivered_kwh, empty.received_kwh) = (None, None);
+    store.insert(&empty).unwrap();
+    let mut other_meter = full(3);
+    other_meter.meter = "0xffffffffffffffff".into();
+    store.insert(&other_meter).unwrap();
+    // Only received: still a summation the day's "to the grid" counts from.
+    let mut received_only = full(4);
+    received_only.delivered_kwh = None;
+    store.insert(&received_only).unwrap();
+    store.insert(&full(5)).unwrap();
+
+    let first = store.first_summation_since(&meter, start).unwrap().unwrap();
+    assert_eq!(first.seq, 5);
+    assert_eq!(first.reading, received_only);
+    let other = store
+        .first_summation_since("0xffffffffffffffff", start)
+        .unwrap()
+        .unwrap();
+    assert_eq!(other.seq, 4);
+    assert_eq!(
+        store.first_summation_since(&meter, full(6).time).unwrap(),
+        None
+    );
+}
+
+#[test]
 fn reopen_preserves_everything() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new/sub/dir/readings.db");

@@ -1,6 +1,5 @@
 //! The command line (docs/design.md §5), declared with clap.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -61,15 +60,22 @@ pub enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// One row per household from the heartbeats in the bucket (needs credentials that may
-    /// list and read `{prefix}status/`).
+    /// Counts by state, then the households that need attention, worst first, from the
+    /// heartbeats in the bucket (needs credentials that may list and read `{prefix}status/`).
+    /// Exits 3 when any household needs attention.
     Fleet {
         /// Config file (its [s3] section names the bucket; the household id is not used).
         #[arg(long)]
         config: Option<PathBuf>,
-        /// Print JSON for machines instead of a table.
+        /// Print JSON for machines (every household, worst first) instead of the table.
         #[arg(long)]
         json: bool,
+        /// List every household, not only those that need attention.
+        #[arg(long)]
+        all: bool,
+        /// Also write a self-contained HTML report (tiles, attention list, 14-day heatmap).
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
     /// Write hostname, Wi-Fi and SSH settings from the config into the OS (run as root at boot
     /// by the SD image).
@@ -82,28 +88,8 @@ pub enum Command {
         #[arg(long, default_value = "/")]
         root: PathBuf,
     },
-    /// Run the EAGLE simulator (for tests, demos and bench work; no hardware needed).
-    Simulate {
-        /// Address to listen on, e.g. 127.0.0.1:8080.
-        #[arg(long)]
-        listen: SocketAddr,
-        /// Firmware profile (see --list-profiles).
-        #[arg(long, default_value = "eagle200-2019")]
-        profile: String,
-        /// Cloud ID the simulator accepts.
-        #[arg(long, default_value = "0123ab")]
-        cloud_id: String,
-        /// Install Code the simulator accepts.
-        #[arg(long, default_value = "0123456789abcdef")]
-        install_code: String,
-        /// How often the simulated meter reports a new reading (e.g. "500ms"); default: the
-        /// profile's own (4 s, 10 s for legacy).
-        #[arg(long)]
-        meter_update: Option<String>,
-    },
-    /// List the simulator's firmware profiles.
-    Profiles,
     /// Run simulator and logger together with a temporary buffer, printing readings live.
+    #[cfg(feature = "demo")]
     Demo {
         /// Firmware profile for the simulated EAGLE.
         #[arg(long, default_value = "eagle200-2019")]

@@ -49,6 +49,8 @@ pub fn check_config(explicit: Option<&Path>) -> Result<(), CommandError> {
         "  SSH         {} authorized key(s)",
         settings.ssh.authorized_keys.len()
     );
+    // Only an image built with the program's repository updates itself (README).
+    println!("  updates     {}", settings.update.channel.name());
     // Accepted (a local MinIO, a test server), but said: the file is otherwise valid.
     if let Some(warning) = S3Sink::plaintext_warning(&settings.s3) {
         println!("warning: {warning}");

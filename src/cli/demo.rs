@@ -11,20 +11,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::SecondsFormat;
+use rainforest_eagle_sim::{self as sim, Profile, SimConfig};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::simulate::parse_profile;
 use super::CommandError;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{parse_duration, Settings};
 use crate::daemon::{shutdown_channel, signal_received, Daemon, DaemonEvent};
 use crate::reading::StoredReading;
-use crate::sim::{self, SimConfig};
 use crate::upload::{ObjectSink, UploadEvent, Uploader};
 
 /// Runs the demo until Ctrl-C, or for `duration` (e.g. `"30s"`).
 pub async fn demo(profile: &str, duration: Option<&str>) -> Result<(), CommandError> {
-    let profile = parse_profile(profile)?;
+    let profile: Profile = profile
+        .parse()
+        .map_err(|e: sim::UnknownProfile| CommandError::Usage(e.to_string()))?;
     let duration = duration
         .map(parse_duration)
         .transpose()

@@ -34,15 +34,21 @@ pub enum CommandError {
     /// A wrong command-line value.
     #[error("{0}")]
     Usage(String),
+    /// `fleet` found households that need attention (its report says which): exit 3, so a
+    /// cron job or CI step can alert.
+    #[error("{0} household(s) need attention")]
+    NeedsAttention(usize),
     /// Anything else the operating system refused.
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
 
 impl CommandError {
-    /// 1 for what the user can fix (config, credentials, arguments), 2 for runtime failures.
+    /// 1 for what the user can fix (config, credentials, arguments), 2 for runtime failures,
+    /// 3 for `fleet`'s "households need attention".
     pub fn exit_code(&self) -> u8 {
         match self {
+            CommandError::NeedsAttention(_) => 3,
             CommandError::Config(_)
             | CommandError::Usage(_)
             | CommandError::Upload(UploadError::Config(_)) => 1,

@@ -3,6 +3,7 @@
 
 mod args;
 mod check_config;
+#[cfg(feature = "demo")]
 mod demo;
 mod error;
 mod fleet;
@@ -10,7 +11,6 @@ mod flush;
 mod probe;
 mod provision;
 mod run;
-mod simulate;
 mod status;
 
 use std::path::{Path, PathBuf};
@@ -19,7 +19,6 @@ pub use args::{Cli, Command, VERSION};
 pub use error::CommandError;
 
 use crate::config::{self, ConfigError, Settings};
-use crate::sim::SimConfig;
 
 /// Runs one command to completion.
 pub async fn execute(command: Command) -> Result<(), CommandError> {
@@ -31,32 +30,14 @@ pub async fn execute(command: Command) -> Result<(), CommandError> {
         Command::Probe { config } => probe::probe(config.as_deref()).await,
         Command::Status { config } => status::status(config.as_deref()),
         Command::Flush { config } => flush::flush(config.as_deref()).await,
-        Command::Fleet { config, json } => fleet::fleet(config.as_deref(), json).await,
+        Command::Fleet {
+            config,
+            json,
+            all,
+            html,
+        } => fleet::fleet(config.as_deref(), fleet::FleetOptions { all, json, html }).await,
         Command::Provision { config, root } => provision::provision(config.as_deref(), &root),
-        Command::Simulate {
-            listen,
-            profile,
-            cloud_id,
-            install_code,
-            meter_update,
-        } => {
-            let meter_update = meter_update
-                .map(|text| config::parse_duration(&text))
-                .transpose()
-                .map_err(|e| CommandError::Usage(format!("--meter-update: {e}")))?;
-            let config = SimConfig {
-                profile: simulate::parse_profile(&profile)?,
-                cloud_id,
-                install_code,
-                meter_update,
-                ..SimConfig::default()
-            };
-            simulate::simulate(listen, config).await
-        }
-        Command::Profiles => {
-            simulate::list_profiles();
-            Ok(())
-        }
+        #[cfg(feature = "demo")]
         Command::Demo { profile, duration } => demo::demo(&profile, duration.as_deref()).await,
     }
 }

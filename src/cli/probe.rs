@@ -4,7 +4,7 @@
 //! A busy EAGLE answers 503 or a blank reply now and then, which the daemon shrugs off at the
 //! next poll; so `probe` tries again for about [`PATIENCE`] before it gives up, and prints
 //! what it met on the way. Everything the EAGLE supplies is printed through
-//! [`terminal::escape`].
+//! [`terminal::sanitize`].
 
 use std::path::Path;
 use std::time::Duration;
@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use super::{load_settings, CommandError};
 use crate::eagle::{Eagle, EagleError, Fingerprint, MeterSample, PinSource};
 use crate::store::Store;
-use crate::terminal::escape;
+use crate::terminal::sanitize;
 
 /// How long `probe` keeps trying through transient failures.
 pub const PATIENCE: Duration = Duration::from_secs(20);
@@ -54,9 +54,9 @@ pub async fn probe(explicit: Option<&Path>) -> Result<(), CommandError> {
                 .map_or_else(|| "never".to_string(), |t| t.to_rfc3339());
             println!(
                 "{:<20} {:<16} {:<12} {:<20}{}",
-                escape(&device.hardware_address),
-                escape(&device.model_id),
-                escape(&device.connection_status),
+                sanitize(&device.hardware_address),
+                sanitize(&device.model_id),
+                sanitize(&device.connection_status),
                 contact,
                 if eagle.meter() == Some(device.hardware_address.as_str()) {
                     "  ← polled"
@@ -97,7 +97,7 @@ async fn poll_patiently(eagle: &mut Eagle) -> Result<MeterSample, EagleError> {
             Err(e) if e.is_transient() && Instant::now() + PAUSE < deadline => {
                 println!(
                     "met      {} (trying again for up to {}s)",
-                    escape(&e.to_string()),
+                    sanitize(&e.to_string()),
                     deadline.saturating_duration_since(Instant::now()).as_secs()
                 );
                 tokio::time::sleep(PAUSE).await;
@@ -132,7 +132,7 @@ fn print_certificate(eagle: &Eagle, buffer: &Path) {
 
 fn print_sample(sample: &MeterSample) {
     let show = |value: Option<String>| value.unwrap_or_else(|| "—".to_string());
-    println!("\nmeter            {}", escape(&sample.meter));
+    println!("\nmeter            {}", sanitize(&sample.meter));
     println!("meter time       {}", sample.meter_time.to_rfc3339());
     println!(
         "demand           {} kW",
@@ -149,17 +149,22 @@ fn print_sample(sample: &MeterSample) {
     println!(
         "price            {} {}",
         show(sample.price.map(|v| v.to_string())),
-        escape(sample.currency.as_deref().unwrap_or(""))
+        sanitize(sample.currency.as_deref().unwrap_or(""))
     );
     println!(
         "rate label       {}",
-        show(sample.rate_label.as_deref().map(|l| escape(l).into_owned()))
+        show(
+            sample
+                .rate_label
+                .as_deref()
+                .map(|l| sanitize(l).into_owned())
+        )
     );
     println!(
         "tier             {}",
         show(sample.tier.map(|t| t.to_string()))
     );
     for anomaly in &sample.anomalies {
-        println!("warning          {}", escape(&anomaly.to_string()));
+        println!("warning          {}", sanitize(&anomaly.to_string()));
     }
 }

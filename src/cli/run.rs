@@ -23,7 +23,9 @@ use crate::eagle::Eagle;
 use crate::health::LedState;
 use crate::led::Led;
 use crate::service::{feed_watchdog, supervise, Indicator, Notifier, ServiceTiming, UploadWatch};
-use crate::upload::{ObjectSink, S3Sink, Uploader};
+use crate::store::{SharedStore, Store};
+use crate::upload::{ObjectSink, S3Sink, UploadStatus, Uploader};
+use crate::web::{self, PageSources, WebHandle};
 
 /// How often a config that could not be used is tried again even if the file did not change
 /// (the problem may be elsewhere: a card that was full, a directory that now exists).
@@ -88,15 +90,57 @@ pub async fn run(explicit: Option<&Path>) -> Result<(), CommandError> {
         status: uploader.watch_status(),
         batch_period: settings.s3.batch_period,
     };
+    let page = household_page(&settings, &daemon, &indicator, upload.status.clone()).await;
     let (stop_uploads, upload_shutdown) = shutdown_channel();
     let uploading = tokio::spawn(uploader.run(upload_shutdown.wait()));
     let timing = ServiceTiming::for_eagle(&settings.eagle);
     supervise(daemon, Some(upload), &mut indicator, &timing, stopping).await;
     stop_uploads.fire();
     let _ = uploading.await;
+    if let Some(page) = page {
+        page.stop().await;
+    }
     indicator.stop().await;
     log::info!("stopped");
     Ok(())
+}
+
+/// Starts the household page when `web.enable` is set. A page that cannot listen (the port is
+/// taken) is logged and left out: it must never stop the logging.
+async fn household_page(
+    settings: &Settings,
+    daemon: &Daemon<Eagle>,
+    indicator: &Indicator,
+    upload: watch::Receiver<UploadStatus>,
+) -> Option<WebHandle> {
+    if !settings.web.enable {
+        return None;
+    }
+    let store = match Store::open(&settings.storage.path) {
+        Ok(store) => SharedStore::new(store),
+        Err(error) => {
+            log::error!("household page not served: {error}");
+            return None;
+        }
+    };
+    let sources = PageSources {
+        events: daemon.subscribe(),
+        led: indicator.subscribe(),
+        upload,
+        store,
+        clock: Arc::new(SystemClock::new()),
+    };
+    match web::start(settings.web.listen, sources).await {
+        Ok(page) => Some(page),
+        Err(error) => {
+            log::error!(
+                "household page not served: cannot listen on {} (web.listen in {}): {error}",
+                settings.web.listen,
+                settings.source.display()
+            );
+            None
+        }
+    }
 }
 
 /// Shows and logs why `attempt` is blocked, and tries again until it is ready (`Some`) or

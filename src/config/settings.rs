@@ -1,6 +1,7 @@
 //! Validated, typed settings: what the rest of the program reads. Built only by
 //! [`crate::config::load`] / [`Settings::from_toml_str`] from the raw TOML.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -24,11 +25,15 @@ pub struct Settings {
     pub led: LedSettings,
     /// `[clock]`.
     pub clock: ClockSettings,
+    /// `[web]`.
+    pub web: WebSettings,
     /// `[wifi]`: `None` when `wifi.ssid` is empty or absent (Ethernet only). Read by
     /// `provision`, not by the daemon.
     pub wifi: Option<WifiSettings>,
     /// `[ssh]`. Read by `provision`, not by the daemon.
     pub ssh: SshSettings,
+    /// `[update]`. Read by `provision`, not by the daemon.
+    pub update: UpdateSettings,
 }
 
 /// `[household]`.
@@ -169,6 +174,17 @@ pub struct ClockSettings {
     pub require_sync: bool,
 }
 
+/// `[web]`: the household page (src/web).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebSettings {
+    /// Serve the page (default false: showing a household its use is itself an intervention
+    /// in a study, so the program turns it on per home).
+    pub enable: bool,
+    /// Where to listen (default `0.0.0.0:80`: port 80 on every IPv4 address of the Pi, which
+    /// are its LAN interfaces' addresses and loopback; `[::]:80` adds IPv6).
+    pub listen: SocketAddr,
+}
+
 /// `[wifi]` with a network set: what `provision` writes into wpa_supplicant's config.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WifiSettings {
@@ -199,4 +215,33 @@ pub struct SshSettings {
     /// OpenSSH public key lines (`type base64 [comment]`), trimmed, in file order; empty =
     /// SSH stays off. Public keys, not secrets.
     pub authorized_keys: Vec<String>,
+}
+
+/// Which suite of the program's apt repository a box follows (`update.channel`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateChannel {
+    /// Releases every box gets (the default).
+    Stable,
+    /// Releases on trial in a few homes before they are promoted to stable.
+    Canary,
+    /// No unattended upgrades at all, neither the logger's nor Debian's security updates.
+    Off,
+}
+
+impl UpdateChannel {
+    /// The name in the config file, which is also the repository's suite.
+    pub fn name(self) -> &'static str {
+        match self {
+            UpdateChannel::Stable => "stable",
+            UpdateChannel::Canary => "canary",
+            UpdateChannel::Off => "off",
+        }
+    }
+}
+
+/// `[update]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UpdateSettings {
+    /// The suite followed, or `Off`.
+    pub channel: UpdateChannel,
 }

@@ -1,5 +1,5 @@
 //! The sections about the Pi's operating system rather than the logger (`[household]` for
-//! the host name, `[wifi]`, `[ssh]`), each validated on its own for `provision`.
+//! the host name, `[wifi]`, `[ssh]`, `[update]`), each validated on its own for `provision`.
 //!
 //! `provision` must apply whatever part of the file is right: a broken `[eagle]` is no reason
 //! to leave the Wi-Fi unset, and a typo in `[wifi]` no reason to leave the host name out. So
@@ -20,7 +20,7 @@ use super::error::{ConfigError, Problem};
 use super::load;
 use super::raw;
 use super::reader::{self, Section};
-use super::settings::{HouseholdSettings, SshSettings, WifiSettings};
+use super::settings::{HouseholdSettings, SshSettings, UpdateSettings, WifiSettings};
 use super::validate;
 
 /// The parts of a config file that `provision` applies, each valid or with its own problems.
@@ -34,6 +34,8 @@ pub struct SystemSettings {
     pub wifi: Result<Option<WifiSettings>, Vec<Problem>>,
     /// `[ssh]`.
     pub ssh: Result<SshSettings, Vec<Problem>>,
+    /// `[update]`.
+    pub update: Result<UpdateSettings, Vec<Problem>>,
     /// Every section or key of the file that no part of the program knows, outside the parts
     /// above (whose own unknown keys are among their problems). Any name here, or an unknown
     /// key in a part, means the file was not understood as a whole: see
@@ -72,6 +74,7 @@ impl SystemSettings {
             self.household.as_ref().err(),
             self.wifi.as_ref().err(),
             self.ssh.as_ref().err(),
+            self.update.as_ref().err(),
         ]
         .into_iter()
         .flatten()
@@ -90,14 +93,17 @@ fn parts(table: &Table, source: &Path) -> SystemSettings {
     let mut household_problems = Vec::new();
     let mut wifi_problems = Vec::new();
     let mut ssh_problems = Vec::new();
+    let mut update_problems = Vec::new();
     let household = root.section("household", &mut household_problems, validate::household);
     let wifi = root.section("wifi", &mut wifi_problems, validate::wifi);
     let ssh = root.section("ssh", &mut ssh_problems, validate::ssh);
+    let update = root.section("update", &mut update_problems, validate::update);
     let mut system = SystemSettings {
         source: source.to_path_buf(),
         household: valid(household, household_problems),
         wifi: valid(wifi, wifi_problems),
         ssh: valid(ssh, ssh_problems),
+        update: valid(update, update_problems),
         unknown: Vec::new(),
     };
     // The full validation is the one list of every known section and key (the daemon's
@@ -124,7 +130,7 @@ fn valid<T>(settings: Option<T>, problems: Vec<Problem>) -> Result<T, Vec<Proble
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Secret, WifiSecurity};
+    use crate::config::{Secret, UpdateChannel, WifiSecurity};
 
     const GOOD: &str = r#"
         [household]
@@ -161,6 +167,29 @@ mod tests {
             WifiSecurity::Passphrase(Secret::new("correct horse"))
         );
         assert_eq!(settings.ssh.unwrap().authorized_keys.len(), 1);
+        assert_eq!(settings.update.unwrap().channel, UpdateChannel::Stable);
+    }
+
+    #[test]
+    fn a_wrong_channel_stays_in_the_update_part() {
+        let settings = system(&format!("{GOOD}\n[update]\nchannel = \"nightly\"\n"));
+        assert_eq!(
+            keys(&settings.update.clone().unwrap_err()),
+            ["update.channel"]
+        );
+        assert!(settings.household.is_ok() && settings.wifi.is_ok() && settings.ssh.is_ok());
+        let error = settings.problems().unwrap().to_string();
+        assert!(
+            error.contains(r#"/boot/c.toml: update.channel: expected one of "stable", "canary", "off", found "nightly""#),
+            "{error}"
+        );
+        // A misspelt section is a name nobody knows: the file is not understood, so provision
+        // holds the update part (as it holds Wi-Fi and SSH) rather than apply the default.
+        let settings = system(&format!("{GOOD}\n[updates]\nchannel = \"off\"\n"));
+        assert!(!settings.understood());
+        assert_eq!(keys(&settings.unknown), ["updates"]);
+        let settings = system(&format!("{GOOD}\n[update]\nchannel = \"canary\"\n"));
+        assert_eq!(settings.update.unwrap().channel, UpdateChannel::Canary);
     }
 
     #[test]

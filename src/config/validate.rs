@@ -4,6 +4,7 @@
 //! Each section function reads all of its keys before building its settings, so one bad key
 //! never hides another; a section's settings are `None` when any of its keys had a problem.
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -78,11 +79,18 @@ const GPIO_CHIP: Key = Key::plain("gpio_chip", "a path");
 const GPIO_LINE: Key = Key::plain("gpio_line", "an integer from 0 to 1023");
 const HEALTHY: Key = Key::plain("healthy", r#"one of "heartbeat", "on", "off""#);
 
+const LISTEN: Key = Key::plain(
+    "listen",
+    r#"an IP address and a port from 1 to 65535, such as "0.0.0.0:80" or "[::]:8080""#,
+);
+
 const SSID: Key = Key::plain("ssid", SSID_EXPECTED);
 const PASSPHRASE: Key = Key::secret("passphrase", PASSPHRASE_EXPECTED);
 const COUNTRY: Key = Key::plain("country", COUNTRY_EXPECTED);
 
 const AUTHORIZED_KEYS: Key = Key::plain("authorized_keys", authorized_key::EXPECTED);
+
+const CHANNEL: Key = Key::plain("channel", r#"one of "stable", "canary", "off""#);
 
 /// Validates the whole document. `source` goes into the settings and every problem.
 pub(super) fn validate(table: &Table, source: &Path) -> Result<Settings, ConfigError> {
@@ -96,8 +104,10 @@ pub(super) fn validate(table: &Table, source: &Path) -> Result<Settings, ConfigE
     let s3 = root.section("s3", p, s3);
     let led = root.section("led", p, led);
     let clock = root.section("clock", p, clock);
+    let web = root.section("web", p, web);
     let wifi = root.section("wifi", p, wifi);
     let ssh = root.section("ssh", p, ssh);
+    let update = root.section("update", p, update);
     root.finish(p);
 
     let settings = (|| {
@@ -109,8 +119,10 @@ pub(super) fn validate(table: &Table, source: &Path) -> Result<Settings, ConfigE
             s3: s3?,
             led: led?,
             clock: clock?,
+            web: web?,
             wifi: wifi?,
             ssh: ssh?,
+            update: update?,
         })
     })();
     match settings {
@@ -378,6 +390,27 @@ fn clock(mut s: Section, p: &mut Vec<Problem>) -> Option<ClockSettings> {
     })
 }
 
+/// The household page's port is 80 on every IPv4 address by default: the address a phone on
+/// the LAN reaches as `http://rainforest-<household>.local/`.
+pub(super) const DEFAULT_LISTEN: SocketAddr =
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 80);
+
+fn web(mut s: Section, p: &mut Vec<Problem>) -> Option<WebSettings> {
+    let enable = s.boolean("enable", false, p);
+    let listen = s.optional(&LISTEN, DEFAULT_LISTEN, p, |text| {
+        match text.parse::<SocketAddr>() {
+            // Port 0 would pick a different port at every start: nobody could find the page.
+            Ok(address) if address.port() != 0 => Ok(address),
+            _ => Err(LISTEN.expected),
+        }
+    });
+    s.finish(p);
+    Some(WebSettings {
+        enable: enable?,
+        listen: listen?,
+    })
+}
+
 /// `Some(None)` for a section without a network (no Wi-Fi, Ethernet only).
 pub(super) fn wifi(mut s: Section, p: &mut Vec<Problem>) -> Option<Option<WifiSettings>> {
     let ssid = s.optional(&SSID, None, p, wifi::ssid);
@@ -409,6 +442,17 @@ pub(super) fn ssh(mut s: Section, p: &mut Vec<Problem>) -> Option<SshSettings> {
     Some(SshSettings {
         authorized_keys: authorized_keys?,
     })
+}
+
+pub(super) fn update(mut s: Section, p: &mut Vec<Problem>) -> Option<UpdateSettings> {
+    let channel = s.optional(&CHANNEL, UpdateChannel::Stable, p, |text| match text {
+        "stable" => Ok(UpdateChannel::Stable),
+        "canary" => Ok(UpdateChannel::Canary),
+        "off" => Ok(UpdateChannel::Off),
+        _ => Err(CHANNEL.expected),
+    });
+    s.finish(p);
+    Some(UpdateSettings { channel: channel? })
 }
 
 /// Exactly `count` ASCII hex digits, either case.
@@ -486,8 +530,11 @@ mod tests {
         assert_eq!(settings.led.backend, LedBackend::Sysfs);
         assert_eq!(settings.led.gpio_line, 17);
         assert!(settings.clock.require_sync);
+        assert!(!settings.web.enable);
+        assert_eq!(settings.web.listen, DEFAULT_LISTEN);
         assert_eq!(settings.wifi, None);
         assert!(settings.ssh.authorized_keys.is_empty());
+        assert_eq!(settings.update.channel, UpdateChannel::Stable);
     }
 
     #[test]
@@ -633,6 +680,13 @@ mod tests {
                 s.led.healthy == HealthyPattern::Off
             }),
             ("clock", "require_sync", "false", |s| !s.clock.require_sync),
+            ("web", "enable", "true", |s| s.web.enable),
+            ("web", "listen", "\"127.0.0.1:8080\"", |s| {
+                s.web.listen == SocketAddr::from(([127, 0, 0, 1], 8080))
+            }),
+            ("web", "listen", "\"[::]:80\"", |s| {
+                s.web.listen == SocketAddr::from((std::net::Ipv6Addr::UNSPECIFIED, 80))
+            }),
             ("wifi", "ssid", "\"\"", |s| s.wifi.is_none()),
             // Without a network, a country or passphrase is harmless.
             ("wifi", "country", "\"us\"", |s| s.wifi.is_none()),
@@ -646,6 +700,12 @@ mod tests {
                 &format!("[\"{ED25519}\", \" {ED25519} \"]"),
                 |s| s.ssh.authorized_keys == [ED25519, ED25519],
             ),
+            ("update", "channel", "\"canary\"", |s| {
+                s.update.channel == UpdateChannel::Canary
+            }),
+            ("update", "channel", "\"off\"", |s| {
+                s.update.channel == UpdateChannel::Off
+            }),
         ];
         for (section, key, value, check) in cases {
             match with(section, key, value) {
@@ -727,6 +787,12 @@ mod tests {
             ("led", "active_low", "1", "expected true or false"),
             ("led", "healthy", "\"blink\"", r#"found "blink""#),
             ("clock", "require_sync", "\"false\"", "expected true or false"),
+            ("web", "enable", "\"yes\"", r#"expected true or false, found the string "yes""#),
+            ("web", "listen", "\"0.0.0.0\"", r#"expected an IP address and a port from 1 to 65535, such as "0.0.0.0:80" or "[::]:8080", found "0.0.0.0""#),
+            ("web", "listen", "\"rainforest.local:80\"", r#"found "rainforest.local:80""#),
+            ("web", "listen", "\"0.0.0.0:0\"", r#"found "0.0.0.0:0""#),
+            ("web", "listen", "80", "found the integer 80"),
+            ("web", "port", "80", "unknown key (known keys in [web]: enable, listen)"),
             ("wifi", "ssid", &long_ssid, "at most 32 bytes"),
             ("wifi", "ssid", "\"Home\\tNet\"", "without control characters"),
             ("wifi", "ssid", "5", "found the integer 5"),
@@ -737,6 +803,10 @@ mod tests {
             ("wifi", "password", "\"12345678\"", "unknown key (known keys in [wifi]: ssid, passphrase, country)"),
             ("ssh", "authorized_keys", &format!("\"{ED25519}\""), "expected an array of strings, each an OpenSSH public key line"),
             ("ssh", "authorized_key", "[]", "unknown key (did you mean `authorized_keys`?)"),
+            ("update", "channel", "\"Stable\"", r#"expected one of "stable", "canary", "off", found "Stable""#),
+            ("update", "channel", "\"beta\"", r#"found "beta""#),
+            ("update", "channel", "false", r#"found the boolean false"#),
+            ("update", "chanel", "\"off\"", "unknown key (did you mean `channel`?)"),
         ];
         for (section, key, value, message) in cases {
             let problems =

@@ -298,7 +298,7 @@ fn printable_location(location: &str) -> String {
     } else {
         ""
     };
-    format!("{}{ellipsis}", terminal::escape(&cut))
+    format!("{}{ellipsis}", terminal::sanitize(&cut))
 }
 
 /// The innermost error message ("Connection refused (os error 111)"), which says the most.

@@ -51,6 +51,33 @@ impl LedState {
             LedState::Healthy => "logging",
         }
     }
+
+    /// What to do about the state: the "what to do" column of README's LED table, word for
+    /// word (tests/web.rs holds them together), for the household page.
+    pub fn advice(self) -> &'static str {
+        match self {
+            LedState::ConfigError => {
+                "fix the file on the SD card's boot partition (rainforest-logger check-config \
+                 lists every problem; probe proves the credentials); the logger picks the fixed \
+                 file up by itself within seconds"
+            }
+            LedState::StorageFailure => {
+                "replace the SD card (readings of the last hours are held in memory meanwhile)"
+            }
+            LedState::EagleUnreachable => {
+                "check the EAGLE's power and network lights and the router; if the EAGLE is \
+                 fine, the utility must (re)join the meter"
+            }
+            LedState::MeterNotReporting => {
+                "power-cycle the EAGLE; if the flash stays, the utility must look at the meter"
+            }
+            LedState::UploadFailing => {
+                "check the home's internet; readings stay on the card and go up by themselves \
+                 once it works"
+            }
+            LedState::Healthy => "nothing",
+        }
+    }
 }
 
 impl fmt::Display for LedState {

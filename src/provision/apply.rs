@@ -1,6 +1,8 @@
 //! Each part of the config applied to its files under a root directory, independently of the
 //! others.
 
+use std::fs;
+use std::io;
 use std::path::Path;
 
 use super::authorized_keys::authorized_keys_file;
@@ -8,26 +10,45 @@ use super::error::ProvisionError;
 use super::file;
 use super::hostname::{host_name, hostname_file, hosts_file};
 use super::report::{Applied, Outcome, Report};
+use super::update::{apt_conf, clock_time, timer_drop_in, with_suite, UpdateTimes};
 use super::wpa::wpa_supplicant_conf;
-use crate::config::{HouseholdSettings, Problem, SshSettings, SystemSettings, WifiSettings};
+use crate::config::{
+    HouseholdSettings, Problem, SshSettings, SystemSettings, UpdateChannel, UpdateSettings,
+    WifiSettings,
+};
 
 const HOSTNAME: &str = "etc/hostname";
 const HOSTS: &str = "etc/hosts";
 const WPA_SUPPLICANT: &str = "etc/wpa_supplicant/wpa_supplicant-wlan0.conf";
 const SSH_DIR: &str = "root/.ssh";
 const AUTHORIZED_KEYS: &str = "root/.ssh/authorized_keys";
+/// Written by image/build.sh when the image was built with a repository.
+const APT_SOURCE: &str = "etc/apt/sources.list.d/rainforest-logger.sources";
+/// After unattended-upgrades' 20auto-upgrades and 50unattended-upgrades: this one wins.
+const APT_CONF: &str = "etc/apt/apt.conf.d/51rainforest-logger-update";
+const LISTS_TIMER: &str = "etc/systemd/system/apt-daily.timer.d/rainforest-logger.conf";
+const UPGRADE_TIMER: &str = "etc/systemd/system/apt-daily-upgrade.timer.d/rainforest-logger.conf";
 
 /// Writes what `system` says into the files under `root` (`/` on the Pi), part by part: a
 /// part with problems, or one whose files cannot be written, does not stop the others. The
 /// parts that give access to the box are applied only from a file that was understood whole.
 pub fn apply(system: &SystemSettings, root: &Path) -> Report {
     let understood = system.understood();
+    // The update times come from the household id: a problem in either section leaves it.
+    let update_inputs = match (&system.household, &system.update) {
+        (Ok(household), Ok(update)) => Ok((household, update)),
+        _ => Err(Vec::new()),
+    };
     Report {
         hostname: part(&system.household, |household| hostname(household, root)),
         wifi: access_part(understood, &system.wifi, |wifi| {
             self::wifi(wifi.as_ref(), root)
         }),
         ssh: access_part(understood, &system.ssh, |ssh| self::ssh(ssh, root)),
+        // Held too: `[UPDATE]` would otherwise read as "no [update]", the default channel.
+        update: access_part(understood, &update_inputs, |&(household, update)| {
+            self::update(household, update, root)
+        }),
     }
 }
 
@@ -101,4 +122,51 @@ fn ssh(ssh: &SshSettings, root: &Path) -> Result<Applied, ProvisionError> {
         }
     };
     Ok(Applied { summary, changed })
+}
+
+fn update(
+    household: &HouseholdSettings,
+    update: &UpdateSettings,
+    root: &Path,
+) -> Result<Applied, ProvisionError> {
+    let source = root.join(APT_SOURCE);
+    let entry = match fs::read_to_string(&source) {
+        Ok(entry) => Some(entry),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+        Err(source_error) => return Err(read_error(&source, source_error)),
+    };
+    let mut changed = false;
+    if let (Some(entry), UpdateChannel::Stable | UpdateChannel::Canary) = (&entry, update.channel) {
+        let suite = update.channel.name();
+        let entry = with_suite(entry, suite).ok_or_else(|| {
+            let malformed = io::Error::new(io::ErrorKind::InvalidData, "it has no `Suites:` line");
+            read_error(&source, malformed)
+        })?;
+        changed |= file::ensure(&source, entry.as_bytes(), 0o644)?;
+    }
+    let times = UpdateTimes::of(&household.id);
+    let conf = apt_conf(update.channel, entry.is_some(), times);
+    changed |= file::ensure(&root.join(APT_CONF), conf.as_bytes(), 0o644)?;
+    let lists = timer_drop_in(times.lists);
+    changed |= file::ensure(&root.join(LISTS_TIMER), lists.as_bytes(), 0o644)?;
+    let upgrade = timer_drop_in(times.upgrade);
+    changed |= file::ensure(&root.join(UPGRADE_TIMER), upgrade.as_bytes(), 0o644)?;
+    let summary = match (entry.is_some(), update.channel) {
+        (false, _) => "off (this image has no rainforest-logger repository)".to_string(),
+        (true, UpdateChannel::Off) => "off (update.channel = \"off\")".to_string(),
+        (true, channel) => format!(
+            "{} nightly at {}, a reboot if needed at {}",
+            channel.name(),
+            clock_time(times.upgrade),
+            clock_time(times.reboot)
+        ),
+    };
+    Ok(Applied { summary, changed })
+}
+
+fn read_error(path: &Path, source: io::Error) -> ProvisionError {
+    ProvisionError::Read {
+        path: path.to_path_buf(),
+        source,
+    }
 }

@@ -1,13 +1,16 @@
 //! Provisioning: the Pi's own settings written from the config file, by `rainforest-logger
 //! provision`, which the SD image runs as root at every boot.
 //!
-//! The household edits one file on the boot partition; this module turns three of its parts
+//! The household edits one file on the boot partition; this module turns four of its parts
 //! into the operating system's files (paths under a root directory, `/` on the Pi):
 //!
 //! ```text
 //! [household] id    → /etc/hostname, /etc/hosts                            (0644)
 //! [wifi]            → /etc/wpa_supplicant/wpa_supplicant-wlan0.conf          (0600; removed without an ssid)
 //! [ssh] authorized_keys → /root/.ssh/authorized_keys (0600, in /root/.ssh 0700; removed without keys)
+//! [update] channel (+ household id) → /etc/apt/sources.list.d/rainforest-logger.sources (its Suites:),
+//!                   /etc/apt/apt.conf.d/51rainforest-logger-update,
+//!                   /etc/systemd/system/apt-daily{,-upgrade}.timer.d/rainforest-logger.conf  (0644)
 //! ```
 //!
 //! A file is written only when its content or mode differs (the SD card is not rewritten at
@@ -25,6 +28,7 @@ mod error;
 mod file;
 mod hostname;
 mod report;
+mod update;
 mod wpa;
 
 pub use apply::apply;

@@ -38,15 +38,19 @@ pub struct Report {
     pub wifi: Outcome,
     /// root's `authorized_keys`, from `[ssh]`.
     pub ssh: Outcome,
+    /// The apt source entry's suite, the unattended-upgrades switch and times, from
+    /// `[update]` and `[household] id`.
+    pub update: Outcome,
 }
 
 impl Report {
     /// Each part with the name it is reported under, in file order.
-    pub fn into_parts(self) -> [(&'static str, Outcome); 3] {
+    pub fn into_parts(self) -> [(&'static str, Outcome); 4] {
         [
             ("hostname", self.hostname),
             ("wifi", self.wifi),
             ("ssh", self.ssh),
+            ("update", self.update),
         ]
     }
 }

@@ -16,6 +16,7 @@
 
 mod batch;
 mod certificate;
+mod completeness;
 mod error;
 mod events;
 mod header;

@@ -58,6 +58,27 @@ impl Store {
         latest(&self.conn, &self.path)
     }
 
+    /// The first reading of `meter` taken at or after `start` that has a summation (delivered
+    /// or received): where the household page counts today's kWh from.
+    ///
+    /// No index covers `time_ms` alone, so this scans the table (a month of readings in well
+    /// under a second on a Pi); the page asks once per day, not per reading.
+    pub fn first_summation_since(
+        &self,
+        meter: &str,
+        start: DateTime<Utc>,
+    ) -> Result<Option<StoredReading>, StoreError> {
+        let mut rows = select_rows(
+            &self.conn,
+            &self.path,
+            "WHERE meter = ?1 AND time_ms >= ?2 \
+             AND (delivered_kwh IS NOT NULL OR received_kwh IS NOT NULL) \
+             ORDER BY time_ms, seq LIMIT 1",
+            params![meter, start.timestamp_millis()],
+        )?;
+        Ok(rows.pop())
+    }
+
     /// The most recent non-null delivered_kwh stored for `meter` (for the EAGLE-reboot "summation 0" rule).
     ///
     /// Scans back from the newest row until one matches, which is immediate in normal use.

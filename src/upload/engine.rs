@@ -15,7 +15,10 @@ use tokio::time::Instant;
 
 use super::backoff::Backoff;
 use super::error::UploadError;
-use super::heartbeat::{free_disk_bytes, timestamp, Heartbeat};
+use super::heartbeat::{
+    expected_per_hour, free_disk_bytes, timestamp, Completeness, Heartbeat, DAYS,
+    METER_INTERVAL_HOURS,
+};
 use super::key::KeyTemplate;
 use super::object::build_object;
 use super::period::{fleet_delay, Period};
@@ -29,6 +32,10 @@ use crate::store::{EventDelta, Pruned, SharedStore, Store, StoreError, SET_ASIDE
 
 /// Name of the counter of pending rows dropped to respect `storage.max_size`.
 pub const DROPPED_EVENT: &str = "storage.dropped_pending";
+
+/// Event counters of failed polls start with this (`eagle.timeout`, `eagle.busy`, …); the
+/// heartbeat carries them as its polls failed by kind.
+const POLL_EVENT_PREFIX: &str = "eagle.";
 
 /// How long after a period's end its object is built: polls finishing right at the boundary
 /// still make it in.
@@ -50,6 +57,8 @@ pub struct UploadPolicy {
     pub keys: KeyTemplate,
     /// Length of a batch period.
     pub batch_period: Duration,
+    /// How often the daemon polls the EAGLE (sets the heartbeat's expected readings per hour).
+    pub poll_interval: Duration,
     /// This household's wait after a period ends before its first upload.
     pub fleet_delay: Duration,
     /// Hold uploads until the clock is synchronized.
@@ -77,6 +86,7 @@ impl UploadPolicy {
             fleet_delay: fleet_delay(&household, settings.s3.fleet_spread),
             household,
             batch_period: settings.s3.batch_period,
+            poll_interval: settings.eagle.poll_interval,
             require_sync: settings.clock.require_sync,
             retention: settings.storage.retention,
             max_size: settings.storage.max_size,
@@ -116,6 +126,8 @@ pub struct Uploader<S> {
     status: watch::Sender<UploadStatus>,
     events: broadcast::Sender<UploadEvent>,
     led: Option<watch::Receiver<LedState>>,
+    /// The LED state the last heartbeat reported, and the first heartbeat time that saw it.
+    led_seen: Option<(String, DateTime<Utc>)>,
 }
 
 impl Uploader<ConfiguredSink> {
@@ -155,6 +167,7 @@ impl<S: ObjectSink> Uploader<S> {
             status: watch::channel(UploadStatus::default()).0,
             events,
             led: None,
+            led_seen: None,
         }
     }
 
@@ -492,6 +505,7 @@ impl<S: ObjectSink> Uploader<S> {
     /// Writes the heartbeat; its failure is logged but does not count as an upload failure.
     async fn write_heartbeat(&mut self, now: DateTime<Utc>) {
         let period = self.policy.batch_period;
+        let poll_interval = self.policy.poll_interval;
         let facts = self
             .store
             .call(move |store| {
@@ -501,10 +515,12 @@ impl<S: ObjectSink> Uploader<S> {
                     .iter()
                     .find(|e| e.name == DROPPED_EVENT)
                     .map_or(0, |e| e.count);
-                Ok::<_, StoreError>((status, dropped, free_disk_bytes(store.path())))
+                let completeness = completeness(store, now, poll_interval)?;
+                let free = free_disk_bytes(store.path());
+                Ok::<_, StoreError>((status, dropped, free, completeness))
             })
             .await;
-        let (store_status, dropped, free) = match facts {
+        let (store_status, dropped, free, completeness) = match facts {
             Ok(facts) => facts,
             Err(e) => {
                 self.problems.report(
@@ -520,6 +536,20 @@ impl<S: ObjectSink> Uploader<S> {
             s.dropped_rows = dropped;
         });
         let status = self.status.borrow().clone();
+        let led_state = self.led.as_ref().map(|led| led.borrow().to_string());
+        let led_state_since = led_state.as_ref().map(|state| match &self.led_seen {
+            Some((seen, since)) if seen == state => *since,
+            _ => {
+                self.led_seen = Some((state.clone(), now));
+                now
+            }
+        });
+        let poll_failures = store_status
+            .events
+            .iter()
+            .filter(|e| e.name.starts_with(POLL_EVENT_PREFIX))
+            .map(|e| (e.name.clone(), e.count))
+            .collect();
         let heartbeat = Heartbeat {
             household: self.policy.household.clone(),
             version: env!("CARGO_PKG_VERSION").to_string(),
@@ -534,7 +564,7 @@ impl<S: ObjectSink> Uploader<S> {
             last_error: status.last_error,
             free_disk_bytes: free,
             dropped_rows: dropped,
-            led_state: self.led.as_ref().map(|led| led.borrow().to_string()),
+            led_state,
             buffer_set_aside: store_status
                 .events
                 .iter()
@@ -543,6 +573,9 @@ impl<S: ObjectSink> Uploader<S> {
                     let message = e.last_message.as_deref().unwrap_or_default();
                     format!("{}: {message}", timestamp(e.last_at))
                 }),
+            led_state_since: led_state_since.map(timestamp),
+            poll_failures,
+            completeness: Some(completeness),
         };
         let key = self.policy.keys.heartbeat_key();
         if let Err(e) = self
@@ -572,4 +605,22 @@ impl<S: ObjectSink> Uploader<S> {
             log::warn!("could not write upload counters to the buffer: {e}");
         }
     }
+}
+
+/// The heartbeat's completeness at `now`: readings per hour over today and the [`DAYS`] days
+/// before, and
+/// the expectation from the poll interval and the meter's own update interval.
+fn completeness(
+    store: &Store,
+    now: DateTime<Utc>,
+    poll_interval: Duration,
+) -> Result<Completeness, StoreError> {
+    let now_ms = now.timestamp_millis();
+    let hourly = store.readings_per_hour(now_ms - (DAYS as i64 + 1) * 86_400_000)?;
+    let meter_times = store.meter_times_since(now_ms - METER_INTERVAL_HOURS * 3_600_000)?;
+    Ok(Completeness::from_hourly(
+        now,
+        &hourly,
+        expected_per_hour(poll_interval, &meter_times),
+    ))
 }

@@ -28,7 +28,10 @@ pub use backoff::{Backoff, FIRST_RETRY, MAX_RETRY};
 pub use dir_sink::DirSink;
 pub use engine::{CycleReport, UploadPolicy, Uploader, CHECK_EVERY, DROPPED_EVENT, SETTLE};
 pub use error::UploadError;
-pub use heartbeat::{free_disk_bytes, Heartbeat};
+pub use heartbeat::{
+    expected_per_hour, free_disk_bytes, timestamp, Completeness, Heartbeat, DAYS, HOURS,
+    METER_INTERVAL_HOURS,
+};
 pub use key::{KeyTemplate, DEFAULT_TEMPLATE};
 pub use object::{build_object, ndjson_line};
 pub use period::{fleet_delay, Period};

@@ -30,17 +30,7 @@ pub fn write_config(path: &Path, eagle: SocketAddr, db: &Path, target: Target<'_
 
 /// [`write_config`] with `eagle.host = host`.
 pub fn write_config_for(path: &Path, host: &str, db: &Path, target: Target<'_>) {
-    let s3_endpoint = |endpoint: &str| {
-        format!(
-            "bucket = \"{BUCKET}\"\nendpoint = \"{endpoint}\"\npath_style = true\n\
-             access_key_id = \"{ACCESS_KEY}\"\nsecret_access_key = \"{SECRET_KEY}\""
-        )
-    };
-    let s3 = match target {
-        Target::Directory(dir) => format!("endpoint = 'file://{}'", dir.display()),
-        Target::S3(server) => s3_endpoint(&server.endpoint()),
-        Target::Endpoint(endpoint) => s3_endpoint(endpoint),
-    };
+    let s3 = s3_section(target);
     let config = format!(
         r#"
 [household]
@@ -66,6 +56,31 @@ require_sync = false
         super::CLOUD_ID,
         super::INSTALL_CODE,
         db.display(),
+    );
+    std::fs::write(path, config).unwrap();
+}
+
+/// The `[s3]` lines (after the header) reaching `target`.
+fn s3_section(target: Target<'_>) -> String {
+    let s3_endpoint = |endpoint: &str| {
+        format!(
+            "bucket = \"{BUCKET}\"\nendpoint = \"{endpoint}\"\npath_style = true\n\
+             access_key_id = \"{ACCESS_KEY}\"\nsecret_access_key = \"{SECRET_KEY}\""
+        )
+    };
+    match target {
+        Target::Directory(dir) => format!("endpoint = 'file://{}'", dir.display()),
+        Target::S3(server) => s3_endpoint(&server.endpoint()),
+        Target::Endpoint(endpoint) => s3_endpoint(endpoint),
+    }
+}
+
+/// A staff config for `fleet` reading `target` (the household id is not used), hourly periods.
+pub fn write_admin_config(path: &Path, target: Target<'_>) {
+    let config = format!(
+        "[household]\nid = \"staff\"\n[eagle]\nhost = \"127.0.0.1\"\ncloud_id = \"0123ab\"\n\
+         install_code = \"0123456789abcdef\"\n[s3]\n{}\n",
+        s3_section(target)
     );
     std::fs::write(path, config).unwrap();
 }

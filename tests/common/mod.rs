@@ -3,22 +3,25 @@
 
 pub mod binary;
 pub mod card;
+pub mod chromium;
 pub mod clock;
+pub mod fleet;
 pub mod reconcile;
 pub mod replay;
 pub mod rig;
 pub mod s3;
 pub mod scripted;
+pub mod service;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use rainforest_eagle_sim::{self as sim, SimConfig, SimHandle};
 use rainforest_logger::clock::Clock;
 use rainforest_logger::config::{ApiKind, EagleSettings, Secret};
 use rainforest_logger::reading::ClockStamp;
-use rainforest_logger::sim::{self, SimConfig, SimHandle};
 
 /// A clock that is always synchronized and reads the real time.
 pub struct TestClock;

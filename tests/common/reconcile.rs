@@ -24,8 +24,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use rainforest_eagle_sim::ServedReading;
 use rainforest_logger::reading::StoredReading;
-use rainforest_logger::sim::ServedReading;
 use rainforest_logger::upload::{ndjson_line, KeyTemplate, Period};
 use rust_decimal::Decimal;
 

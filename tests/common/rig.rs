@@ -11,10 +11,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
+use rainforest_eagle_sim::{self as sim, Profile, ServedReading, SimConfig, SimHandle};
 use rainforest_logger::daemon::{shutdown_channel, Daemon, DaemonEvent, ShutdownTrigger};
 use rainforest_logger::eagle::Eagle;
 use rainforest_logger::reading::StoredReading;
-use rainforest_logger::sim::{self, Profile, ServedReading, SimConfig, SimHandle};
 use rainforest_logger::store::{SharedStore, StatusReport, Store};
 use rainforest_logger::upload::{DirSink, UploadEvent, UploadPolicy, Uploader};
 use tokio::task::JoinHandle;

@@ -306,7 +306,7 @@ impl hyper::body::Body for GeneratedBody {
 }
 
 /// The upload policy of a test logger for `household`, keys under `prefix`: no fleet delay
-/// (a test has one household, nothing to spread), uploads only on a synchronized clock,
+/// (a test has one household, nothing to spread), the default 6 s poll, uploads only on a synchronized clock,
 /// 30-day retention, a 1 GiB buffer, and the engine's own settle and check intervals. Tests
 /// on a faster clock shorten those with struct-update syntax.
 pub fn policy(household: &str, prefix: &str, batch_period: Duration) -> UploadPolicy {
@@ -314,6 +314,7 @@ pub fn policy(household: &str, prefix: &str, batch_period: Duration) -> UploadPo
         household: household.into(),
         keys: KeyTemplate::new(None, prefix, household),
         batch_period,
+        poll_interval: Duration::from_secs(6),
         fleet_delay: Duration::ZERO,
         require_sync: true,
         retention: Duration::from_secs(30 * 86_400),

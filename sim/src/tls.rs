@@ -8,13 +8,15 @@ use std::sync::Arc;
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::TlsAcceptor;
 
-use crate::eagle::Fingerprint;
+use sha2::{Digest, Sha256};
 
 /// A TLS acceptor presenting a new self-signed certificate.
 #[derive(Clone)]
 pub(crate) struct SelfSigned {
     pub acceptor: TlsAcceptor,
-    pub fingerprint: Fingerprint,
+    /// The certificate's SHA-256 as 64 lowercase hex digits (what `openssl x509 -fingerprint
+    /// -sha256` shows, without the colons).
+    pub fingerprint: String,
 }
 
 impl std::fmt::Debug for SelfSigned {
@@ -30,7 +32,10 @@ impl SelfSigned {
         let certified = rcgen::generate_simple_self_signed(vec!["192.168.7.1".to_string()])
             .map_err(io::Error::other)?;
         let der = certified.cert.der().clone();
-        let fingerprint = Fingerprint::of(der.as_ref());
+        let fingerprint = Sha256::digest(der.as_ref())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let key =
             PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der()));
         let provider = Arc::new(rustls::crypto::ring::default_provider());

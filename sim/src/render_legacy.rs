@@ -196,7 +196,7 @@ fn to_xml(root: &str, fields: &[(&str, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::Profile;
+    use crate::Profile;
 
     fn snap(demand_w: i64) -> Snapshot {
         Snapshot {

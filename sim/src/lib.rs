@@ -1,7 +1,9 @@
 //! The EAGLE simulator: a real HTTP server that answers `POST /cgi-bin/post_manager` like a
 //! Rainforest EAGLE-200 / EAGLE 3 (or a legacy RFA-Z109), with firmware-quirk
-//! [profiles](Profile) and runtime [faults](Fault). The tests and the `demo` command point the
-//! real client at it; `rainforest-logger simulate` runs one on its own via [`run`].
+//! [profiles](Profile) and runtime [faults](Fault). The tests and `rainforest-logger demo` point
+//! the real client at it in-process ([`start`]); the `rainforest-eagle-sim simulate` binary runs
+//! one on its own for the benches and the SD image's boot test. A crate of its own so the
+//! logger the Pi runs carries neither this code nor an HTTP server.
 //!
 //! Behaviour, following docs/eagle-api.md:
 //! - Reached over plain http, or over https with a self-signed certificate made at start, or

@@ -293,9 +293,9 @@ pub(crate) fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::meter::{Meter, Presented};
-    use crate::sim::variables::catalogue;
-    use crate::sim::Profile;
+    use crate::meter::{Meter, Presented};
+    use crate::variables::catalogue;
+    use crate::Profile;
     use std::time::Duration;
 
     fn query(profile: Profile, demand_w: i64) -> String {

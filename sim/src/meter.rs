@@ -198,7 +198,7 @@ pub(crate) fn mix(seed: u64, n: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::Profile;
+    use crate::Profile;
 
     fn meter(profile: Profile, seed: u64) -> Meter {
         Meter::new(

@@ -25,8 +25,6 @@ use super::state::SimState;
 use super::stats::SimStats;
 use super::tls::SelfSigned;
 use super::SimConfig;
-use crate::eagle::Fingerprint;
-
 /// The access point's address an EAGLE 3 redirects http requests to.
 pub const ACCESS_POINT: &str = "192.168.7.1";
 
@@ -115,7 +113,7 @@ fn bind(listen: SocketAddr) -> io::Result<TcpListener> {
 pub struct SimHandle {
     local_addr: SocketAddr,
     https_addr: Option<SocketAddr>,
-    fingerprint: Option<Fingerprint>,
+    fingerprint: Option<String>,
     state: Arc<SimState>,
     stop: watch::Sender<()>,
     tasks: Vec<JoinHandle<()>>,
@@ -132,9 +130,10 @@ impl SimHandle {
         self.https_addr
     }
 
-    /// The SHA-256 of the certificate the https side presents, for the https profiles.
-    pub fn certificate_sha256(&self) -> Option<Fingerprint> {
-        self.fingerprint
+    /// The SHA-256 of the certificate the https side presents, for the https profiles: 64
+    /// lowercase hex digits, the form `eagle.certificate_sha256` takes.
+    pub fn certificate_sha256(&self) -> Option<&str> {
+        self.fingerprint.as_deref()
     }
 
     /// What `eagle.host` should say to reach the simulator at [`SimHandle::local_addr`]:

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Upgrades over the air, end to end in the arm64 Debian root of cross/test-deb.sh (reused;
+# built if missing): the program's signed repository (cross/publish-repo.sh) in a local
+# directory, the SD image's source entry and unattended-upgrades settings, provision's
+# update part, and apt's own nightly jobs (cross/apt-checks.sh inside the root):
+#
+#   version A in canary and stable; apt installs it; the logger records readings;
+#   version B (A repacked with a higher version and a changed packaged config) in canary;
+#   channel stable  → A stays;
+#   canary, but the repository signed by another key → nothing installed, the reason logged;
+#   channel off     → A stays, although canary offers B;
+#   channel canary  → B: the edited config kept, every reading there, the unit enabled.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source cross/lib.sh
+source image/lib.sh
+
+shopt -s nullglob
+debs=(target/dist/rainforest-logger_*_arm64.deb)
+[ ${#debs[@]} -eq 1 ] || die "expected one arm64 package in target/dist/ (cross/package.sh aarch64)"
+deb_a=${debs[0]}
+need_packages reprepro gnupg dpkg-dev
+need_binfmt aarch64
+[ -f "$test_root_tar" ] || build_test_root
+
+work=target/test-root/apt
+root=$work/root
+rm -rf "$work"
+unpack_test_root "$root"
+
+# Version B: the same files with the Debian revision bumped (no second cargo build), and a
+# line added to the packaged config, as a release that changes config/example.toml would.
+version_a=$(dpkg-deb -f "$deb_a" Version)
+version_b=${version_a%-*}-$((${version_a##*-} + 1))
+dpkg-deb -R "$deb_a" "$work/b"
+sed -i "s/^Version: .*/Version: $version_b/" "$work/b/DEBIAN/control"
+echo "# A comment added by release $version_b." >>"$work/b/etc/rainforest-logger/config.toml"
+deb_b=$work/rainforest-logger_${version_b}_arm64.deb
+dpkg-deb --root-owner-group -b "$work/b" "$deb_b" >/dev/null
+
+# The program's key and another one (gpg's own default algorithm, no passphrase: test only).
+new_key() {
+    mkdir -m 700 "$work/$1"
+    GNUPGHOME=$work/$1 gpg --batch --passphrase '' --quick-gen-key "rainforest-logger $1 test key" default sign never 2>/dev/null
+    GNUPGHOME=$work/$1 gpg --batch --with-colons --list-secret-keys | awk -F: '$1 == "fpr" { print $10; exit }'
+}
+program_key=$(new_key program-key)
+other_key=$(new_key other-key)
+publish() { # publish KEY-DIR KEY REPO ARGS...
+    GNUPGHOME=$work/$1 bash cross/publish-repo.sh --key "$2" --repo "$root/srv/$3" "${@:4}"
+}
+
+publish program-key "$program_key" apt include canary "$deb_a"
+publish program-key "$program_key" apt promote "$version_a"
+cp image/rootfs/etc/apt/apt.conf.d/52rainforest-logger-unattended-upgrades "$root/etc/apt/apt.conf.d/"
+write_apt_source "$root" file:/srv/apt/public "$root/srv/apt/public/rainforest-logger-archive-keyring.gpg"
+cp cross/apt-checks.sh "$root/tmp/"
+checks() {
+    local started=$SECONDS
+    in_root "$root" /bin/sh /tmp/apt-checks.sh "$@"
+    echo "   ($((SECONDS - started)) s)"
+}
+
+checks install $((20000 + RANDOM % 20000))
+publish program-key "$program_key" apt include canary "$deb_b"
+checks nightly stable "$version_a"
+
+# The same B from a repository signed by another key, at the entry's address.
+publish other-key "$other_key" other include canary "$deb_b"
+point_at() { sed -i "s|^URIs: .*|URIs: file:/srv/$1/public|" "$root$apt_source"; }
+point_at other
+checks nightly canary "$version_a" "NO_PUBKEY ${other_key: -16}"
+point_at apt
+
+checks nightly off "$version_a"
+checks nightly canary "$version_b" "Packages that will be upgraded: rainforest-logger"
+rm -rf "$work"
+echo "== apt repository test passed ($SECONDS s)"
