@@ -40,9 +40,10 @@ start_sim() {
     sleep 0.5
 }
 
-# write_config FILE PORT POLL_INTERVAL: the shipped settings, except the EAGLE on loopback,
-# the buffer in $work, a directory as the bucket, no LED and no wait for NTP.
+# write_config FILE PORT POLL_INTERVAL [COMMIT_INTERVAL]: the shipped settings, except the
+# EAGLE on loopback, the buffer in $work, a directory as the bucket, no LED and no wait for NTP.
 write_config() {
+    local commit=${4:+"commit_interval = \"$4\""}
     cat >"$1" <<TOML
 [household]
 id = "bench"
@@ -53,6 +54,7 @@ install_code = "0123456789abcdef"
 poll_interval = "$3"
 [storage]
 path = "$PWD/$work/readings.db"
+$commit
 [s3]
 endpoint = "file://$PWD/$work/bucket"
 [led]

@@ -43,6 +43,7 @@ fn example_loads_with_every_default() {
             path: "/var/lib/rainforest-logger/readings.db".into(),
             retention: Duration::from_secs(30 * 86_400),
             max_size: 1 << 30,
+            commit_interval: Duration::from_secs(60),
         },
         s3: S3Settings {
             bucket: "iseif-rainforest".into(),

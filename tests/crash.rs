@@ -1,4 +1,5 @@
-//! SIGKILL mid-run: no committed reading is lost, no seq is ever reused.
+//! SIGKILL mid-run: no committed reading is lost, no seq is ever reused; with batched commits,
+//! no reading journaled between two commits is lost either.
 
 mod common;
 
@@ -46,25 +47,23 @@ async fn wait_for_rows(db: &Path, at_least: usize) -> Vec<StoredReading> {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkill_loses_no_committed_reading_and_never_reuses_a_seq() {
-    let simulator = common::start_simulator(Duration::from_millis(500)).await;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("readings.db");
-    let config = dir.path().join("config.toml");
+/// A config polling the simulator at `eagle` every second into `db`, committing every
+/// `commit_interval`.
+fn write_config(config: &Path, eagle: std::net::SocketAddr, db: &Path, commit_interval: &str) {
     std::fs::write(
-        &config,
+        config,
         format!(
             r#"
 [household]
 id = "crash-test"
 [eagle]
-host = "http://{}"
+host = "http://{eagle}"
 cloud_id = "0123ab"
 install_code = "0123456789abcdef"
 poll_interval = "1s"
 [storage]
 path = '{}'
+commit_interval = "{commit_interval}"
 [s3]
 endpoint = 'file://{}'
 [led]
@@ -72,12 +71,20 @@ backend = "none"
 [clock]
 require_sync = false
 "#,
-            simulator.local_addr(),
             db.display(),
-            dir.path().join("bucket").display()
+            db.with_file_name("bucket").display()
         ),
     )
     .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_loses_no_committed_reading_and_never_reuses_a_seq() {
+    let simulator = common::start_simulator(Duration::from_millis(500)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("readings.db");
+    let config = dir.path().join("config.toml");
+    write_config(&config, simulator.local_addr(), &db, "0s");
 
     let mut committed: Vec<StoredReading> = Vec::new();
     // Kill at different points of the 1 s cycle: 0, 230, 460, 690, 920 ms after a commit was seen.
@@ -107,5 +114,108 @@ require_sync = false
         committed.len(),
         "a reading was stored twice across restarts"
     );
+    simulator.shutdown().await;
+}
+
+/// The whole records of the journal beside `db` as (seq, meter_time), decoded from its
+/// documented format: `length (u32 LE) | 4-byte check | JSON payload` per reading.
+fn journaled(db: &Path) -> Vec<(i64, i64)> {
+    let mut path = db.as_os_str().to_owned();
+    path.push(".journal");
+    let bytes = std::fs::read(path).unwrap_or_default();
+    let mut records = Vec::new();
+    let mut at = 0;
+    while let Some(header) = bytes.get(at..at + 8) {
+        let len = u32::from_le_bytes(header[..4].try_into().unwrap()) as usize;
+        let Some(payload) = bytes.get(at + 8..at + 8 + len) else {
+            break; // torn by the kill
+        };
+        let value: serde_json::Value = serde_json::from_slice(payload).unwrap();
+        records.push((
+            value["seq"].as_i64().unwrap(),
+            value["meter_time"].as_i64().unwrap(),
+        ));
+        at += 8 + len;
+    }
+    records
+}
+
+/// Waits until the journal holds at least `at_least` readings with a seq above `after` (so
+/// a starting daemon has replaced what an earlier run left), and returns all it holds.
+async fn wait_for_journaled(db: &Path, after: i64, at_least: usize) -> Vec<(i64, i64)> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let records = journaled(db);
+        if records.iter().filter(|(seq, _)| *seq > after).count() >= at_least {
+            return records;
+        }
+        assert!(Instant::now() < deadline, "{records:?} after 30 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The (seq, meter_time) of every committed row.
+fn committed_keys(db: &Path) -> Vec<(i64, i64)> {
+    rows(db)
+        .iter()
+        .map(|r| (r.seq, r.reading.meter_time.unwrap().timestamp()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_between_commits_loses_no_journaled_reading() {
+    let simulator = common::start_simulator(Duration::from_millis(500)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("readings.db");
+    let config = dir.path().join("config.toml");
+    // An hour between commits: every reading of the test is in the uncommitted window.
+    write_config(&config, simulator.local_addr(), &db, "1h");
+
+    let mut taken: Vec<(i64, i64)> = Vec::new();
+    for round in 0..3 {
+        let mut daemon = start_daemon(&config);
+        // A start commits what the previous run journaled, then journals anew.
+        let last = taken.last().map_or(0, |r| r.0);
+        let records = wait_for_journaled(&db, last, 3).await;
+        let committed = committed_keys(&db);
+        assert_eq!(
+            committed, taken,
+            "round {round}: the start committed the journal"
+        );
+        assert!(
+            records.iter().all(|(seq, _)| *seq > last),
+            "round {round}: a seq was reused or the journal kept: {records:?} after {taken:?}"
+        );
+        daemon.kill().unwrap(); // SIGKILL, with readings only in the journal
+        daemon.wait().unwrap();
+        assert_eq!(
+            committed_keys(&db),
+            taken,
+            "round {round}: nothing new committed"
+        );
+        taken.extend(journaled(&db));
+    }
+    // A clean stop (SIGTERM, as systemd stops it) commits the journal and empties it.
+    let daemon = start_daemon(&config);
+    let stopping = wait_for_journaled(&db, taken.last().unwrap().0, 1).await;
+    let pid = i32::try_from(daemon.id()).unwrap();
+    // SAFETY: signalling a child this test started and has not reaped.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let mut daemon = daemon;
+    assert!(daemon.wait().unwrap().success());
+    let committed = committed_keys(&db);
+    assert!(journaled(&db).is_empty(), "the clean stop left the journal");
+    assert_eq!(
+        &committed[..taken.len()],
+        &taken[..],
+        "a journaled reading was lost"
+    );
+    assert!(committed.len() >= taken.len() + stopping.len());
+    assert!(
+        committed.windows(2).all(|w| w[1].0 > w[0].0),
+        "{committed:?}"
+    );
+    let times: HashSet<i64> = committed.iter().map(|r| r.1).collect();
+    assert_eq!(times.len(), committed.len(), "a reading was stored twice");
     simulator.shutdown().await;
 }

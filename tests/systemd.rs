@@ -177,6 +177,7 @@ install_code = "{install_code}"
 poll_interval = "1s"
 [storage]
 path = '{db}'
+commit_interval = "1s"
 [s3]
 endpoint = 'file://{bucket}'
 [led]

@@ -3,15 +3,19 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::{load_settings, CommandError};
 use crate::clock::SystemClock;
+use crate::store::Store;
 use crate::upload::{ObjectSink, UploadError, Uploader};
 
 /// Uploads every period holding a pending row, oldest first, and prints the rows still
 /// pending; exit 2 if any are (docs/design.md §5).
 pub async fn flush(explicit: Option<&Path>) -> Result<(), CommandError> {
     let settings = load_settings(explicit)?;
+    // Readings a killed daemon left in the journal are committed first, so they are flushed too.
+    Store::open(&settings.storage.path)?.commit_every(Duration::ZERO)?;
     let mut uploader = Uploader::from_settings(&settings, Arc::new(SystemClock::new()))?;
     println!("flushing to {}", uploader.sink().describe());
     let report = uploader.cycle(true).await;

@@ -86,6 +86,9 @@ pub struct StorageSettings {
     pub retention: Duration,
     /// Size limit of the database in bytes (default 1 GiB).
     pub max_size: u64,
+    /// How often the daemon commits its readings to the card (default 60 s; zero = every
+    /// reading); between commits they wait in the journal beside the buffer.
+    pub commit_interval: Duration,
 }
 
 /// Where batches go.

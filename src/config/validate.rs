@@ -54,6 +54,10 @@ const CERTIFICATE_SHA256: Key = Key::plain(
 const STORAGE_PATH: Key = Key::plain("path", "a non-empty file path");
 const RETENTION: Key = Key::plain("retention", DURATION);
 const MAX_SIZE: Key = Key::plain("max_size", SIZE);
+const COMMIT_INTERVAL: Key = Key::plain(
+    "commit_interval",
+    "a duration from 0s (commit every reading) to 1h, such as \"60s\"",
+);
 
 const BUCKET: Key = Key::plain(
     "bucket",
@@ -237,11 +241,23 @@ fn storage(mut s: Section, p: &mut Vec<Problem>) -> Option<StorageSettings> {
             Err("a size of at least 16MiB")
         }
     });
+    // An hour bounds what a power cut may take; 0s is the old commit per reading.
+    let commit_interval =
+        s.optional(
+            &COMMIT_INTERVAL,
+            Duration::from_secs(60),
+            p,
+            |text| match parse_duration(text) {
+                Ok(interval) if interval <= HOUR => Ok(interval),
+                _ => Err(COMMIT_INTERVAL.expected),
+            },
+        );
     s.finish(p);
     Some(StorageSettings {
         path: path?,
         retention: retention?,
         max_size: max_size?,
+        commit_interval: commit_interval?,
     })
 }
 
@@ -506,6 +522,7 @@ mod tests {
         assert_eq!(settings.eagle.timeout, 10 * SECOND);
         assert_eq!(settings.storage.retention, 30 * DAY);
         assert_eq!(settings.storage.max_size, 1 << 30);
+        assert_eq!(settings.storage.commit_interval, 60 * SECOND);
         assert_eq!(settings.s3.region, "us-east-1");
         assert_eq!(settings.s3.endpoint, Endpoint::Aws);
         assert_eq!(settings.s3.batch_period, HOUR);
@@ -576,6 +593,12 @@ mod tests {
             }),
             ("storage", "path", "\"/tmp/r.db\"", |s| {
                 s.storage.path == Path::new("/tmp/r.db")
+            }),
+            ("storage", "commit_interval", "\"0s\"", |s| {
+                s.storage.commit_interval.is_zero()
+            }),
+            ("storage", "commit_interval", "\"30s\"", |s| {
+                s.storage.commit_interval == 30 * SECOND
             }),
             ("storage", "retention", "\"1h\"", |s| {
                 s.storage.retention == HOUR
@@ -721,6 +744,8 @@ mod tests {
             ("eagle", "timeout", "\"301s\"", "between 1s and 5m"),
             ("eagle", "timeout", "\"10 seconds\"", r#"expected a duration such as "10s" or "1m", found "10 seconds""#),
             ("storage", "path", "\"\"", "a non-empty file path"),
+            ("storage", "commit_interval", "\"61m\"", r#"expected a duration from 0s (commit every reading) to 1h, such as "60s", found "61m""#),
+            ("storage", "commit_interval", "\"soon\"", "from 0s (commit every reading) to 1h"),
             ("storage", "retention", "\"59m\"", "at least 1h"),
             ("storage", "max_size", "\"15MiB\"", r#"expected a size of at least 16MiB, found "15MiB""#),
             ("storage", "max_size", "\"1G\"", r#"expected a size such as "512MiB" or "1GiB", found "1G""#),

@@ -156,7 +156,7 @@ impl<S: MeterSource> PollLoop<S> {
     }
 
     async fn retry_waiting(&mut self) {
-        if self.recorder.waiting() > 0 {
+        if self.recorder.waiting() > 0 || self.recorder.uncommitted() > 0 {
             let stored = self.recorder.retry_waiting().await;
             let waiting = self.recorder.waiting();
             self.after_write(stored, waiting);
@@ -167,7 +167,10 @@ impl<S: MeterSource> PollLoop<S> {
         for row in stored {
             let _ = self.events.send(DaemonEvent::Stored(Box::new(row)));
         }
-        if waiting > 0 {
+        // A failed commit leaves readings in the journal, not in memory: a failure too.
+        let journaled = self.recorder.uncommitted();
+        let failed = self.recorder.last_store_error().is_some();
+        if waiting > 0 || failed {
             let detail = self
                 .recorder
                 .last_store_error()
@@ -176,7 +179,8 @@ impl<S: MeterSource> PollLoop<S> {
                 Level::Error,
                 "store.write_failed",
                 &format!(
-                    "cannot write to the buffer ({detail}); {waiting} reading(s) held in memory"
+                    "cannot write to the buffer ({detail}); {waiting} reading(s) held in memory, \
+                     {journaled} in the journal"
                 ),
             );
             let _ = self.events.send(DaemonEvent::StorageFailed { waiting });

@@ -52,6 +52,8 @@ pub struct Recorder {
     waiting: VecDeque<Reading>,
     waiting_bytes: usize,
     last_store_error: Option<StoreError>,
+    /// Readings journaled but not yet committed (batched commits), as of the last call.
+    uncommitted: usize,
 }
 
 impl Recorder {
@@ -75,6 +77,7 @@ impl Recorder {
             waiting: VecDeque::new(),
             waiting_bytes: 0,
             last_store_error: None,
+            uncommitted: 0,
         })
     }
 
@@ -117,12 +120,23 @@ impl Recorder {
         }
     }
 
-    /// Retries readings that are waiting for the database (called on every tick).
+    /// Retries readings that are waiting for the database (called on every tick), or else
+    /// commits journaled readings whose commit interval is up, so that a meter gone quiet
+    /// does not leave them uncommitted past the window.
     pub async fn retry_waiting(&mut self) -> Vec<StoredReading> {
         if self.waiting.is_empty() {
+            if self.uncommitted > 0 {
+                let committed = self.store.call(Store::commit_if_due).await;
+                self.note_commit(committed);
+            }
             return Vec::new();
         }
         self.write_waiting().await
+    }
+
+    /// How many readings are journaled but not yet committed (batched commits).
+    pub fn uncommitted(&self) -> usize {
+        self.uncommitted
     }
 
     /// How many readings wait in memory for the database.
@@ -185,37 +199,53 @@ impl Recorder {
         dropped
     }
 
-    /// Writes the waiting readings in one transaction: all of them, or (on failure) none, and
-    /// they wait for the next tick.
+    /// Writes the waiting readings in one transaction (or journals them): all of them, or (on
+    /// failure) none, and they wait for the next tick.
     async fn write_waiting(&mut self) -> Vec<StoredReading> {
         let batch: Vec<Reading> = self.waiting.iter().cloned().collect();
         let written = self
             .store
             .call(move |store| {
                 let seqs = store.insert_all(&batch)?;
-                Ok::<_, StoreError>(
-                    seqs.into_iter()
-                        .zip(batch)
-                        .map(|(seq, reading)| StoredReading {
-                            seq,
-                            reading,
-                            uploaded: false,
-                        })
-                        .collect::<Vec<_>>(),
-                )
+                let stored = seqs
+                    .into_iter()
+                    .zip(batch)
+                    .map(|(seq, reading)| StoredReading {
+                        seq,
+                        reading,
+                        uploaded: false,
+                    })
+                    .collect::<Vec<_>>();
+                // Journaled (or committed) either way: a failed commit leaves them in the
+                // journal, reported, and is retried; it must not send them round again.
+                Ok::<_, StoreError>((stored, store.commit_if_due()))
             })
             .await;
         match written {
-            Ok(stored) => {
+            Ok((stored, committed)) => {
                 self.waiting.clear();
                 self.waiting_bytes = 0;
-                self.last_store_error = None;
+                self.note_commit(committed);
                 stored
             }
             Err(error) => {
                 self.last_store_error = Some(error);
                 Vec::new()
             }
+        }
+    }
+
+    /// Keeps the outcome of a [`Store::commit_if_due`]: the error stays until a commit
+    /// succeeds (nothing left uncommitted), not merely until the next one is not yet due.
+    fn note_commit(&mut self, committed: Result<usize, StoreError>) {
+        match committed {
+            Ok(left) => {
+                self.uncommitted = left;
+                if left == 0 {
+                    self.last_store_error = None;
+                }
+            }
+            Err(error) => self.last_store_error = Some(error),
         }
     }
 }

@@ -79,6 +79,16 @@ pub enum StoreError {
         wal: PathBuf,
     },
 
+    /// Another process (a running daemon) holds the readings journal.
+    #[error(
+        "{} is in use by another rainforest-logger (the daemon): one daemon per buffer; stop it first",
+        path.display()
+    )]
+    JournalInUse {
+        /// The journal file.
+        path: PathBuf,
+    },
+
     /// SQLite reports the file as corrupt, or its header contradicts its size.
     #[error(
         "{} is damaged ({detail}); the daemon sets it aside at its next start (renamed with its -wal and -shm, never deleted) and starts a new buffer; keep the set-aside file for recovery (sqlite3 FILE .recover)",

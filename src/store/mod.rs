@@ -9,15 +9,18 @@
 //!   the byte-level checks made before SQLite touches a file: `header.rs`; the daemon's
 //!   setting aside of a damaged buffer: `set_aside.rs`.
 //! - The schema and its migrations, keyed by `PRAGMA user_version`: `schema.rs`.
-//! - Readings: `readings.rs`; event counters: `events.rs`; the status report: `status.rs`;
+//! - Readings: `readings.rs`; the daemon's batched commits and their journal: `batch.rs`,
+//!   `journal.rs`; event counters: `events.rs`; the status report: `status.rs`;
 //!   the upload engine's queries (periods, marking, time correction, pruning): `upload.rs`;
 //!   the EAGLE's pinned https certificate: `certificate.rs`.
 
+mod batch;
 mod certificate;
 mod completeness;
 mod error;
 mod events;
 mod header;
+mod journal;
 mod open;
 mod readings;
 mod schema;
@@ -41,6 +44,8 @@ pub use upload::Pruned;
 pub struct Store {
     conn: rusqlite::Connection,
     path: PathBuf,
+    /// The daemon's batched commits; `None` = every insert is its own commit.
+    batch: Option<batch::Batch>,
 }
 
 impl Store {

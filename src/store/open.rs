@@ -57,9 +57,13 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            batch: None,
         })
     }
 }
+
+/// Page size of a new buffer (see [`configure`]).
+const NEW_PAGE_SIZE: i64 = 1024;
 
 /// Mode of the buffer and its `-wal` and `-shm` files: the readings are the household's, and
 /// the state directory's own mode should not be their only protection.
@@ -152,14 +156,22 @@ fn inspect(path: &Path) -> Result<(), StoreError> {
 /// - `synchronous = FULL`: the WAL is fsynced at every commit, so a reading `insert` returned
 ///   for survives a power cut (NORMAL could lose the last few). The cost is one fsync per
 ///   reading, every 6–10 s.
-/// - Default page size (4096): the SD card's flash page is at least that large, so smaller
-///   pages would not write fewer bytes to the flash.
-/// - Default `wal_autocheckpoint` (1000 pages, ~4 MiB): each commit appends the pages it changed
-///   (the readings leaf and `sqlite_sequence`), while a checkpoint copies each *distinct* page
-///   once, about 20 pages per 1000 frames here. A larger setting would save little card wear
-///   and let the WAL, which every read must consult, grow.
+/// - `page_size = 1024` for a new buffer: a commit appends to the WAL one
+///   frame per page it touched (the readings leaf, the index leaf, `sqlite_sequence`), so
+///   smaller pages mean fewer bytes per commit; with commits batched (`storage.commit_interval`)
+///   a commit's frames then fit in about one 4 KiB block of the card. A row is ~150 bytes, so
+///   a 1 KiB page still holds several. An existing buffer keeps its page size (changing it means
+///   a VACUUM that rewrites the whole file, outside WAL mode): it works as before, with the
+///   batching's saving but not this one.
+/// - Default `wal_autocheckpoint` (1000 pages: 1 MiB of WAL at 1 KiB pages): each commit
+///   appends the pages it changed, while a checkpoint copies each *distinct* page once, so a
+///   checkpoint every ~1000 frames costs the card little, and the WAL, which every read must
+///   consult, stays small.
 fn configure(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     conn.busy_timeout(BUSY_TIMEOUT).at(path)?;
+    // Before anything is written: takes effect on a new (empty) file only, a no-op otherwise.
+    conn.pragma_update(None, "page_size", NEW_PAGE_SIZE)
+        .at(path)?;
     let mode: String = conn
         .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
         .at(path)?;
@@ -190,5 +202,37 @@ mod tests {
             .unwrap();
         assert_eq!(mode, "wal");
         assert_eq!(sync, 2, "synchronous=FULL");
+    }
+
+    fn page_size(store: &Store) -> i64 {
+        store
+            .conn
+            .pragma_query_value(None, "page_size", |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_new_buffer_has_small_pages_and_an_existing_one_keeps_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let new = dir.path().join("new.db");
+        assert_eq!(page_size(&Store::open(&new).unwrap()), NEW_PAGE_SIZE);
+        assert_eq!(page_size(&Store::open(&new).unwrap()), NEW_PAGE_SIZE);
+
+        // A buffer an older build made with 4 KiB pages, holding a row.
+        let old = dir.path().join("old.db");
+        let mut conn = Connection::open(&old).unwrap();
+        conn.pragma_update(None, "page_size", 4096).unwrap();
+        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+        schema::migrate(&mut conn, &old).unwrap();
+        conn.execute(
+            "INSERT INTO readings (meter, time_ms, clock_synced, boot_id, monotonic_ms) \
+             VALUES ('0x0000000000000001', 1000, 0, 'b', 5)",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open(&old).unwrap();
+        assert_eq!(page_size(&store), 4096);
+        assert_eq!(store.readings_after(0, 10).unwrap().len(), 1);
     }
 }

@@ -15,9 +15,12 @@ use crate::reading::{ClockStamp, Reading, StoredReading};
 const COLUMNS: &str = "seq, meter, time_ms, meter_time, demand_kw, delivered_kwh, received_kwh, \
      price, currency, rate_label, tier, clock_synced, boot_id, monotonic_ms, uploaded";
 
-const INSERT: &str = "INSERT INTO readings (meter, time_ms, meter_time, demand_kw, \
+/// A NULL `seq` (?1) lets SQLite assign the next one; a batched commit gives the seq the
+/// journal recorded.
+const INSERT: &str = "INSERT INTO readings (seq, meter, time_ms, meter_time, demand_kw, \
      delivered_kwh, received_kwh, price, currency, rate_label, tier, clock_synced, boot_id, \
-     monotonic_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING seq";
+     monotonic_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+     RETURNING seq";
 
 impl Store {
     /// Inserts one reading in its own transaction, durably; returns its seq.
@@ -26,17 +29,25 @@ impl Store {
     /// stored to the millisecond and `meter_time` to the second (the precision of the output
     /// and of the EAGLE); finer parts are dropped.
     pub fn insert(&mut self, reading: &Reading) -> Result<i64, StoreError> {
-        insert(&self.conn, &self.path, reading)
+        insert(&self.conn, &self.path, None, reading)
     }
 
-    /// Inserts `readings` in one transaction (all or none) and returns their seqs: one fsync
-    /// for a batch, e.g. readings that waited in memory while the card was full.
+    /// Stores `readings` (all or none) and returns their seqs.
+    ///
+    /// Without batched commits (see [`Store::commit_every`]) they are committed in one
+    /// transaction: one fsync for the lot, e.g. readings that waited in memory while the card
+    /// was full. With them, they are appended to the journal (in the kernel, safe from the
+    /// process's death, when this returns) and committed with the others by
+    /// [`Store::commit_if_due`] once the interval is up.
     pub fn insert_all(&mut self, readings: &[Reading]) -> Result<Vec<i64>, StoreError> {
+        if self.batch.is_some() {
+            return self.journal_all(readings);
+        }
         let path = self.path.as_path();
         let tx = self.conn.transaction().at(path)?;
         let seqs = readings
             .iter()
-            .map(|reading| insert(&tx, path, reading))
+            .map(|reading| insert(&tx, path, None, reading))
             .collect::<Result<Vec<_>, _>>()?;
         tx.commit().at(path)?;
         Ok(seqs)
@@ -123,8 +134,14 @@ pub(crate) fn select_rows(
     raws.into_iter().map(|raw| raw.decode(path)).collect()
 }
 
-/// Inserts one row on `conn` (a connection or an open transaction).
-fn insert(conn: &Connection, path: &Path, reading: &Reading) -> Result<i64, StoreError> {
+/// Inserts one row on `conn` (a connection or an open transaction), with the given seq or
+/// (`None`) the next one.
+pub(crate) fn insert(
+    conn: &Connection,
+    path: &Path,
+    seq: Option<i64>,
+    reading: &Reading,
+) -> Result<i64, StoreError> {
     let monotonic_ms =
         i64::try_from(reading.clock.monotonic_ms).map_err(|_| StoreError::OutOfRange {
             path: path.to_path_buf(),
@@ -135,6 +152,7 @@ fn insert(conn: &Connection, path: &Path, reading: &Reading) -> Result<i64, Stor
         .at(path)?
         .query_row(
             params![
+                seq,
                 reading.meter,
                 reading.time.timestamp_millis(),
                 reading.meter_time.map(|t| t.timestamp()),

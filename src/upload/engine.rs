@@ -37,7 +37,8 @@ pub const DROPPED_EVENT: &str = "storage.dropped_pending";
 /// heartbeat carries them as its polls failed by kind.
 const POLL_EVENT_PREFIX: &str = "eagle.";
 
-/// How long after a period's end its object is built: polls finishing right at the boundary
+/// How long after a period's end its object is built (plus `storage.commit_interval`, after
+/// which the period's last readings are in the buffer): polls finishing right at the boundary
 /// still make it in.
 pub const SETTLE: Duration = Duration::from_secs(30);
 
@@ -90,7 +91,9 @@ impl UploadPolicy {
             require_sync: settings.clock.require_sync,
             retention: settings.storage.retention,
             max_size: settings.storage.max_size,
-            settle: SETTLE,
+            // Readings reach the buffer at each commit: wait for the period's last ones too,
+            // or every period would be uploaded twice (the second time with its last minute).
+            settle: SETTLE + settings.storage.commit_interval,
             check_every: CHECK_EVERY,
         }
     }

@@ -22,6 +22,7 @@ pub enum Target<'a> {
 }
 
 /// Writes a config for a logger polling the simulator at `eagle` every second into `db`,
+/// committing every second (batched, through the journal, yet soon visible to the test),
 /// uploading one-minute periods to `target` as soon as they are complete.
 pub fn write_config(path: &Path, eagle: SocketAddr, db: &Path, target: Target<'_>) {
     write_config_for(path, &format!("http://{eagle}"), db, target);
@@ -42,6 +43,7 @@ poll_interval = "1s"
 timeout = "2s"
 [storage]
 path = '{}'
+commit_interval = "1s"
 [s3]
 {s3}
 batch_period = "1m"

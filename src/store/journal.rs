@@ -1,0 +1,303 @@
+//! The readings journal: an append-only file beside the buffer that holds the readings taken
+//! since the last SQLite commit, so that the card sees one commit per `storage.commit_interval`
+//! and yet no reading is lost when the process dies.
+//!
+//! Each reading is one `write(2)` of one record, with no fsync: once the call returns the bytes
+//! are in the kernel's page cache, which a SIGKILL, an abort on panic or the watchdog's kill
+//! does not touch. A power cut may lose the tail, which is what the commit interval bounds.
+//!
+//! A record is `length (u32 LE) | check (4 bytes) | payload`: the payload is one JSON object
+//! (the reading and the seq it was given), the check the first 4 bytes of its SHA-256. Reading
+//! stops at the first record that is short or fails its check (a write torn by a power cut, or
+//! zeros a file system left after one): everything before it is whole.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use super::error::StoreError;
+use crate::reading::{ClockStamp, Reading};
+
+/// Bytes before each payload: its length and its check.
+const HEADER: usize = 8;
+
+/// A payload larger than this is not one of ours (a reading is a few hundred bytes): reading
+/// stops there rather than trusting a length that would swallow the rest of the file.
+const MAX_PAYLOAD: usize = 64 * 1024;
+
+/// Path of the journal kept beside the buffer at `path`.
+pub(crate) fn journal_path(path: &Path) -> PathBuf {
+    let mut journal = path.as_os_str().to_owned();
+    journal.push(".journal");
+    PathBuf::from(journal)
+}
+
+/// The open journal file, positioned at its end.
+#[derive(Debug)]
+pub(crate) struct Journal {
+    file: File,
+    path: PathBuf,
+    /// Bytes of whole records in the file (the end a failed append is cut back to).
+    len: u64,
+}
+
+/// What [`Journal::open`] found in the file.
+#[derive(Debug, Default)]
+pub(crate) struct Recovered {
+    /// The whole records, in the order written.
+    pub readings: Vec<(i64, Reading)>,
+    /// Bytes after the last whole record (a torn write), ignored.
+    pub torn_bytes: usize,
+}
+
+impl Journal {
+    /// Opens (creating, mode 0600) and locks the journal beside the buffer at `buffer` and
+    /// reads what it holds; the caller commits the recovered readings and then
+    /// [`Journal::clear`]s it. [`StoreError::JournalInUse`] if another process holds it.
+    pub(crate) fn open(buffer: &Path) -> Result<(Journal, Recovered), StoreError> {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = journal_path(buffer);
+        let io_err = |source| StoreError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(io_err)?;
+        // One writer: the lock lives as long as the open file, so a killed daemon's goes with it.
+        // SAFETY: flock on a file descriptor this function owns; no memory is shared.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            let error = std::io::Error::last_os_error();
+            return Err(if error.kind() == std::io::ErrorKind::WouldBlock {
+                StoreError::JournalInUse { path }
+            } else {
+                io_err(error)
+            });
+        }
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io_err)?;
+        let recovered = decode_all(&bytes);
+        let len = bytes.len() as u64;
+        Ok((Journal { file, path, len }, recovered))
+    }
+
+    /// Appends one record per reading in a single `write(2)`: in the kernel when this returns.
+    pub(crate) fn append(&mut self, readings: &[(i64, Reading)]) -> Result<(), StoreError> {
+        let mut bytes = Vec::with_capacity(256 * readings.len());
+        for (seq, reading) in readings {
+            encode(&mut bytes, *seq, reading);
+        }
+        self.file
+            .write_all(&bytes)
+            .map_err(|source| StoreError::Io {
+                path: self.path.clone(),
+                source,
+            })
+    }
+
+    /// Empties the journal once its readings are committed to SQLite. Not fsynced: if a power
+    /// cut brings old records back, their seqs are at or below the buffer's high-water mark and
+    /// replay skips them.
+    pub(crate) fn clear(&mut self) -> Result<(), StoreError> {
+        self.file.set_len(0).map_err(|source| StoreError::Io {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.len = 0;
+        Ok(())
+    }
+}
+
+/// Appends the record of `reading` (given `seq`) to `out`.
+fn encode(out: &mut Vec<u8>, seq: i64, reading: &Reading) {
+    let text = |d: Option<Decimal>| d.map(|d| d.to_string());
+    let payload = json!({
+        "seq": seq,
+        "meter": reading.meter,
+        "time_ms": reading.time.timestamp_millis(),
+        "meter_time": reading.meter_time.map(|t| t.timestamp()),
+        "demand_kw": text(reading.demand_kw),
+        "delivered_kwh": text(reading.delivered_kwh),
+        "received_kwh": text(reading.received_kwh),
+        "price": text(reading.price),
+        "currency": reading.currency,
+        "rate_label": reading.rate_label,
+        "tier": reading.tier,
+        "clock_synced": reading.clock.synced,
+        "boot_id": reading.clock.boot_id,
+        "monotonic_ms": reading.clock.monotonic_ms,
+    })
+    .to_string();
+    let payload = payload.as_bytes();
+    // A reading's payload is a few hundred bytes: far below u32::MAX.
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(&check(payload));
+    out.extend_from_slice(payload);
+}
+
+/// The first 4 bytes of the SHA-256 of `payload`.
+fn check(payload: &[u8]) -> [u8; 4] {
+    let digest = Sha256::digest(payload);
+    [digest[0], digest[1], digest[2], digest[3]]
+}
+
+/// The whole records at the start of `bytes`, stopping at the first torn or foreign one.
+fn decode_all(bytes: &[u8]) -> Recovered {
+    let mut readings = Vec::new();
+    let mut at = 0;
+    while let Some((record, len)) = decode_one(&bytes[at..]) {
+        readings.push(record);
+        at += len;
+    }
+    Recovered {
+        readings,
+        torn_bytes: bytes.len() - at,
+    }
+}
+
+/// The record at the start of `bytes` and its length, if it is whole and checks out.
+fn decode_one(bytes: &[u8]) -> Option<((i64, Reading), usize)> {
+    let header = bytes.get(..HEADER)?;
+    let len = u32::from_le_bytes(header[..4].try_into().ok()?) as usize;
+    if len == 0 || len > MAX_PAYLOAD {
+        return None;
+    }
+    let payload = bytes.get(HEADER..HEADER + len)?;
+    if check(payload) != header[4..] {
+        return None;
+    }
+    let value: Value = serde_json::from_slice(payload).ok()?;
+    Some((decode_payload(value.as_object()?)?, HEADER + len))
+}
+
+/// The seq and reading of a payload [`encode`] wrote; `None` if a field is missing or wrong.
+fn decode_payload(o: &Map<String, Value>) -> Option<(i64, Reading)> {
+    let text = |key: &str| -> Option<Option<String>> {
+        match o.get(key)? {
+            Value::Null => Some(None),
+            Value::String(s) => Some(Some(s.clone())),
+            _ => None,
+        }
+    };
+    let decimal = |key: &str| -> Option<Option<Decimal>> {
+        text(key)?
+            .map(|t| Decimal::from_str(&t).ok())
+            .map_or(Some(None), |d| d.map(Some))
+    };
+    let meter_time = match o.get("meter_time")? {
+        Value::Null => None,
+        v => Some(DateTime::<Utc>::from_timestamp(v.as_i64()?, 0)?),
+    };
+    let tier = match o.get("tier")? {
+        Value::Null => None,
+        v => Some(v.as_i64()?),
+    };
+    let reading = Reading {
+        meter: text("meter")??,
+        time: DateTime::<Utc>::from_timestamp_millis(o.get("time_ms")?.as_i64()?)?,
+        meter_time,
+        demand_kw: decimal("demand_kw")?,
+        delivered_kwh: decimal("delivered_kwh")?,
+        received_kwh: decimal("received_kwh")?,
+        price: decimal("price")?,
+        currency: text("currency")?,
+        rate_label: text("rate_label")?,
+        tier,
+        clock: ClockStamp {
+            synced: o.get("clock_synced")?.as_bool()?,
+            boot_id: text("boot_id")??,
+            monotonic_ms: o.get("monotonic_ms")?.as_u64()?,
+        },
+    };
+    Some((o.get("seq")?.as_i64()?, reading))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A reading with every kind of field, told apart by its monotonic time `n`.
+    pub(crate) fn reading(n: u64) -> Reading {
+        Reading {
+            meter: "0x0013500100001234".into(),
+            time: DateTime::<Utc>::from_timestamp_millis(1_700_000_000_123).unwrap(),
+            meter_time: DateTime::<Utc>::from_timestamp(1_700_000_000, 0),
+            demand_kw: Some(Decimal::from_str("-1.234").unwrap()),
+            delivered_kwh: Some(Decimal::from_str("12345.678").unwrap()),
+            received_kwh: None,
+            price: Some(Decimal::from_str("0.1200").unwrap()),
+            currency: Some("USD".into()),
+            rate_label: None,
+            tier: Some(2),
+            clock: ClockStamp {
+                synced: true,
+                boot_id: "b".into(),
+                monotonic_ms: n,
+            },
+        }
+    }
+
+    #[test]
+    fn records_round_trip_exactly() {
+        let mut bytes = Vec::new();
+        encode(&mut bytes, 7, &reading(1));
+        encode(&mut bytes, 8, &reading(2));
+        let recovered = decode_all(&bytes);
+        assert_eq!(recovered.readings, vec![(7, reading(1)), (8, reading(2))]);
+        assert_eq!(recovered.torn_bytes, 0);
+    }
+
+    #[test]
+    fn a_torn_or_corrupted_last_record_is_ignored() {
+        let mut bytes = Vec::new();
+        encode(&mut bytes, 7, &reading(1));
+        let whole = bytes.len();
+        encode(&mut bytes, 8, &reading(2));
+        for cut in whole + 1..bytes.len() {
+            let recovered = decode_all(&bytes[..cut]);
+            assert_eq!(recovered.readings, vec![(7, reading(1))], "cut at {cut}");
+            assert_eq!(recovered.torn_bytes, cut - whole);
+        }
+        // A flipped byte in the last payload fails its check.
+        let last = bytes.len() - 2;
+        bytes[last] ^= 0x20;
+        assert_eq!(decode_all(&bytes).readings.len(), 1);
+        // Zeros where a power cut left the file's end unwritten.
+        let mut zeros = bytes[..whole].to_vec();
+        zeros.extend_from_slice(&[0; 512]);
+        assert_eq!(decode_all(&zeros).readings.len(), 1);
+    }
+
+    #[test]
+    fn the_file_keeps_records_across_reopen_until_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let buffer = dir.path().join("r.db");
+        let (mut journal, recovered) = Journal::open(&buffer).unwrap();
+        assert!(recovered.readings.is_empty());
+        journal.append(&[(1, reading(1)), (2, reading(2))]).unwrap();
+        drop(journal);
+        let (mut journal, recovered) = Journal::open(&buffer).unwrap();
+        assert_eq!(recovered.readings.len(), 2);
+        journal.clear().unwrap();
+        journal.append(&[(3, reading(3))]).unwrap();
+        // One writer at a time: a second open (another daemon, `flush`) is refused while held.
+        assert!(matches!(
+            Journal::open(&buffer),
+            Err(StoreError::JournalInUse { .. })
+        ));
+        drop(journal);
+        let (_, recovered) = Journal::open(&buffer).unwrap();
+        assert_eq!(recovered.readings, vec![(3, reading(3))]);
+    }
+}
