@@ -127,9 +127,10 @@ fn the_largest_replies_that_pass_the_bounds_parse_in_linear_time() {
         parse(body);
         let spent = thread_cpu() - before;
         println!("{what} ({} bytes): parsed in {spent:?} of CPU", body.len());
-        // Linear work on a megabyte, in an unoptimized test build on a shared machine: the
-        // quadratic or recursive paths this guards against take seconds or crash.
-        assert!(spent < Duration::from_secs(1), "{what}: {spent:?}");
+        // Linear work on a megabyte, in an unoptimized test build on a shared machine or under
+        // qemu-user (1.7 s seen there): the quadratic or recursive paths this guards against
+        // take minutes or crash. The figure itself is a measurement (printed), not the test.
+        assert!(spent < Duration::from_secs(10), "{what}: {spent:?}");
     }
 }
 
