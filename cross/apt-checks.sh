@@ -44,7 +44,7 @@ case "$1" in
             -e 's/^backend = .*/backend = "none"/' -e 's/^require_sync = .*/require_sync = false/' \
             "$config"
         as_user rainforest-logger check-config "$config" >/dev/null || fail "edited config rejected"
-        rainforest-logger simulate --listen "127.0.0.1:$port" --meter-update 1s >/tmp/simulator.log 2>&1 &
+        rainforest-eagle-sim simulate --listen "127.0.0.1:$port" --meter-update 1s >/tmp/simulator.log 2>&1 &
         simulator=$!
         # Not through as_user: $! must be the logger itself (setpriv execs it), not a subshell.
         setpriv --reuid="$user" --regid="$user" --init-groups -- \

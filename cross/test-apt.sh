@@ -55,6 +55,9 @@ publish program-key "$program_key" apt promote "$version_a"
 cp image/rootfs/etc/apt/apt.conf.d/52rainforest-logger-unattended-upgrades "$root/etc/apt/apt.conf.d/"
 write_apt_source "$root" file:/srv/apt/public "$root/srv/apt/public/rainforest-logger-archive-keyring.gpg"
 cp cross/apt-checks.sh "$root/tmp/"
+# The EAGLE the installed logger records from: the simulator's own binary (not in the package).
+cargo build --release --locked --target "${TRIPLE[aarch64]}" -p rainforest-eagle-sim
+install -m 0755 "target/${TRIPLE[aarch64]}/release/rainforest-eagle-sim" "$root/usr/local/bin/"
 checks() {
     local started=$SECONDS
     in_root "$root" /bin/sh /tmp/apt-checks.sh "$@"
