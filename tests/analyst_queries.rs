@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use chrono::{DateTime, Duration, Utc};
 use common::FakeClock;
-use rainforest_logger::reading::{ClockStamp, Reading};
+use rainforest_logger::reading::Reading;
 use rainforest_logger::store::{SharedStore, Store};
 use rainforest_logger::upload::{DirSink, Uploader};
 
@@ -75,26 +75,6 @@ fn run_query_file(path: &Path, bucket: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn reading(time: DateTime<Utc>) -> Reading {
-    Reading {
-        meter: "0x0013500100aa3ce7".into(),
-        time,
-        meter_time: Some(time),
-        demand_kw: Some(rust_decimal::Decimal::ONE),
-        delivered_kwh: None,
-        received_kwh: None,
-        price: None,
-        currency: None,
-        rate_label: None,
-        tier: None,
-        clock: ClockStamp {
-            synced: true,
-            boot_id: common::FAKE_BOOT_ID.into(),
-            monotonic_ms: 1,
-        },
-    }
-}
-
 /// Uploads `household`'s readings every 6 s over `hours` of 2026-03-07 (UTC) into `bucket`
 /// under `study-2026/`, after deleting the rows with `lost_seqs` from its buffer (as pruning
 /// a full card would).
@@ -105,7 +85,7 @@ async fn upload_day(dir: &Path, bucket: &Path, household: &str, hours: &[i64], l
     let readings: Vec<Reading> = hours
         .iter()
         .flat_map(|h| (0..600).map(move |i| day + Duration::hours(*h) + Duration::seconds(6 * i)))
-        .map(reading)
+        .map(|time| common::one_kw_reading(time, time))
         .collect();
     store.insert_all(&readings).unwrap();
     drop(store);

@@ -354,30 +354,6 @@ async fn html_report_renders_in_headless_chromium() {
     }
 }
 
-/// A reading taken at `time` of a meter that last updated at `meter_time`.
-fn reading(
-    time: chrono::DateTime<Utc>,
-    meter_time: chrono::DateTime<Utc>,
-) -> rainforest_logger::reading::Reading {
-    rainforest_logger::reading::Reading {
-        meter: "0x0013500100aa3ce7".into(),
-        time,
-        meter_time: Some(meter_time),
-        demand_kw: Some(rust_decimal::Decimal::ONE),
-        delivered_kwh: None,
-        received_kwh: None,
-        price: None,
-        currency: None,
-        rate_label: None,
-        tier: None,
-        clock: rainforest_logger::reading::ClockStamp {
-            synced: true,
-            boot_id: common::FAKE_BOOT_ID.into(),
-            monotonic_ms: 1,
-        },
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_heartbeat_counts_readings_per_hour_against_what_the_meter_publishes() {
     use rainforest_logger::store::{SharedStore, Store};
@@ -393,11 +369,11 @@ async fn the_heartbeat_counts_readings_per_hour_against_what_the_meter_publishes
     let sparse = (0..90).map(|i| eight + Duration::hours(1) + Duration::seconds(20 * i));
     let readings: Vec<_> = updates
         .chain(sparse)
-        .map(|t| reading(t + Duration::seconds(2), t))
+        .map(|t| common::one_kw_reading(t + Duration::seconds(2), t))
         .collect();
     store.insert_all(&readings).unwrap();
     store
-        .insert(&reading(
+        .insert(&common::one_kw_reading(
             eight - Duration::days(3),
             eight - Duration::days(3),
         ))

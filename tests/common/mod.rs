@@ -120,3 +120,28 @@ impl Clock for FakeClock {
         }
     }
 }
+
+/// A reading of 1 kW taken at `time` (clock synced) of a meter that last updated at
+/// `meter_time`: enough for tests that count readings rather than read their values.
+pub fn one_kw_reading(
+    time: DateTime<Utc>,
+    meter_time: DateTime<Utc>,
+) -> rainforest_logger::reading::Reading {
+    rainforest_logger::reading::Reading {
+        meter: "0x0013500100aa3ce7".into(),
+        time,
+        meter_time: Some(meter_time),
+        demand_kw: Some(rust_decimal::Decimal::ONE),
+        delivered_kwh: None,
+        received_kwh: None,
+        price: None,
+        currency: None,
+        rate_label: None,
+        tier: None,
+        clock: ClockStamp {
+            synced: true,
+            boot_id: FAKE_BOOT_ID.into(),
+            monotonic_ms: 1,
+        },
+    }
+}
