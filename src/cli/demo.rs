@@ -94,14 +94,15 @@ pub async fn demo(profile: &str, duration: Option<&str>) -> Result<(), CommandEr
             }
         }
     });
+    let signalled = signal_received();
     let stop: Pin<Box<dyn Future<Output = ()> + Send>> = match duration {
         Some(limit) => Box::pin(async move {
             tokio::select! {
                 _ = tokio::time::sleep(limit) => {}
-                _ = signal_received() => {}
+                _ = signalled => {}
             }
         }),
-        None => Box::pin(signal_received()),
+        None => Box::pin(signalled),
     };
     let (trigger, shutdown) = shutdown_channel();
     let uploading = tokio::spawn(uploader.run(shutdown.wait()));

@@ -37,8 +37,9 @@ const LOOK_EVERY: Duration = Duration::from_secs(1);
 /// Runs the daemon until SIGTERM/SIGINT, first waiting for a usable config if need be.
 pub async fn run(explicit: Option<&Path>) -> Result<(), CommandError> {
     let notifier = Notifier::from_env(&config::process_env);
+    let signalled = signal_received();
     let stopping = async {
-        signal_received().await;
+        signalled.await;
         notifier.stopping();
     };
     tokio::pin!(stopping);

@@ -3,20 +3,25 @@
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
 
-/// Completes when the process receives SIGTERM or SIGINT. If the handlers cannot be
-/// installed, logs why and never completes (the daemon then stops only by being killed, which
-/// loses nothing committed).
-pub async fn signal_received() {
-    let (Ok(mut term), Ok(mut int)) = (
+/// Installs the SIGTERM and SIGINT handlers now and returns what completes when either signal
+/// arrives. Installing at the call, not at the first poll, matters: a signal that arrives
+/// while the daemon is still starting would otherwise take the default action and end the
+/// process without its final commit. If the handlers cannot be installed, logs why and never
+/// completes (the daemon then stops only by being killed, which loses nothing committed).
+pub fn signal_received() -> impl std::future::Future<Output = ()> {
+    let handlers = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
-    ) else {
-        log::error!("cannot install signal handlers; stop the daemon with SIGKILL");
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => log::info!("SIGTERM received: stopping"),
-        _ = int.recv() => log::info!("SIGINT received: stopping"),
+    );
+    async move {
+        let (Ok(mut term), Ok(mut int)) = handlers else {
+            log::error!("cannot install signal handlers; stop the daemon with SIGKILL");
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => log::info!("SIGTERM received: stopping"),
+            _ = int.recv() => log::info!("SIGINT received: stopping"),
+        }
     }
 }
 
