@@ -10,7 +10,7 @@ use chrono::Utc;
 use log::Level;
 use tokio::time::Instant;
 
-use crate::store::EventDelta;
+use crate::store::{Counter, EventDelta};
 
 /// How often a given kind of problem may reach the log.
 pub const LOG_EVERY: Duration = Duration::from_secs(60);
@@ -28,20 +28,28 @@ impl Problems {
         Problems::default()
     }
 
-    /// Counts one occurrence of `name` without logging (e.g. buffered repeats).
-    pub fn count(&mut self, name: &str) {
-        self.entry(name).count += 1;
+    /// Counts one occurrence of `counter` without logging (e.g. buffered repeats).
+    pub fn count(&mut self, counter: Counter) {
+        self.entry(&counter.as_str()).count += 1;
     }
 
-    /// Counts one occurrence of `name`, remembers `message` as its latest, and logs it at
+    /// Counts one occurrence of `counter`, remembers `message` as its latest, and logs it at
     /// `level` unless the same kind was logged less than [`LOG_EVERY`] ago.
-    pub fn report(&mut self, level: Level, name: &str, message: &str) {
-        let entry = self.entry(name);
+    pub fn report(&mut self, level: Level, counter: Counter, message: &str) {
+        let name = counter.as_str();
+        let entry = self.entry(&name);
         entry.count += 1;
         entry.last_message = Some(message.to_string());
         entry.at = Utc::now();
+        self.log(level, counter, message);
+    }
+
+    /// Logs `message` at `level` unless the same kind was logged less than [`LOG_EVERY`] ago,
+    /// without counting it (for events counted elsewhere, e.g. by the thing that saw them).
+    pub fn log(&mut self, level: Level, counter: Counter, message: &str) {
+        let name = counter.as_str();
         let now = Instant::now();
-        match self.last_logged.get_mut(name) {
+        match self.last_logged.get_mut(name.as_ref()) {
             Some((at, suppressed)) if now.duration_since(*at) < LOG_EVERY => *suppressed += 1,
             Some((at, suppressed)) => {
                 let note = match *suppressed {
@@ -54,7 +62,7 @@ impl Problems {
             }
             None => {
                 log::log!(level, "{message}");
-                self.last_logged.insert(name.to_string(), (now, 0));
+                self.last_logged.insert(name.into_owned(), (now, 0));
             }
         }
     }
@@ -85,9 +93,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn counts_everything_and_keeps_the_latest_message() {
         let mut problems = Problems::new();
-        problems.report(Level::Warn, "eagle.timeout", "first");
-        problems.report(Level::Warn, "eagle.timeout", "second");
-        problems.count("poll.repeat");
+        problems.report(Level::Warn, Counter::PollFailed("timeout"), "first");
+        problems.report(Level::Warn, Counter::PollFailed("timeout"), "second");
+        problems.count(Counter::PollRepeat);
         let deltas = problems.take();
         assert_eq!(deltas.len(), 2);
         assert_eq!(deltas[0].name, "eagle.timeout");
@@ -102,13 +110,13 @@ mod tests {
     async fn logs_each_kind_at_most_once_a_minute() {
         let mut problems = Problems::new();
         for _ in 0..10 {
-            problems.report(Level::Warn, "eagle.busy", "busy");
+            problems.report(Level::Warn, Counter::PollFailed("busy"), "busy");
             tokio::time::advance(Duration::from_secs(6)).await;
         }
         // Logged at t=0 and again at t=60: nine suppressed in between.
         let (_, suppressed) = problems.last_logged["eagle.busy"];
         assert_eq!(suppressed, 9);
-        problems.report(Level::Warn, "eagle.busy", "busy");
+        problems.report(Level::Warn, Counter::PollFailed("busy"), "busy");
         let (at, suppressed) = problems.last_logged["eagle.busy"];
         assert_eq!(suppressed, 0);
         assert_eq!(at, Instant::now());

@@ -17,7 +17,7 @@ use common::rig::{wait_until, HOUSEHOLD};
 use common::service::start_logger;
 use rainforest_eagle_sim::{self as sim, Fault, Profile, SimConfig, SimHandle};
 use rainforest_logger::health::LedState;
-use rainforest_logger::store::{Store, NO_VALUES_EVENT};
+use rainforest_logger::store::{Counter, Store};
 
 /// The heartbeat's `led_state`, once the heartbeat exists.
 fn heartbeat_led(bucket: &Path) -> Option<String> {
@@ -77,7 +77,7 @@ async fn a_meter_that_stops_reporting_is_shown_until_values_return() {
     logger.stop().await;
     let report = Store::open(&db).unwrap().status().unwrap();
     assert_eq!(report.readings_stored, 0);
-    let counted = report.events.iter().find(|e| e.name == NO_VALUES_EVENT);
+    let counted = Counter::NoValues.find(&report.events);
     assert!(counted.is_some_and(|e| e.count >= 5), "{:?}", report.events);
     let status = status_output(dir.path(), &sim, &db);
     assert!(

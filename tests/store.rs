@@ -7,7 +7,7 @@ use std::str::FromStr;
 use chrono::{DateTime, TimeZone, Utc};
 use rainforest_logger::reading::{ClockStamp, Reading, StoredReading};
 use rainforest_logger::store::{
-    EventDelta, Store, StoreError, APPLICATION_ID, NO_VALUES_EVENT, SCHEMA_VERSION, UPLOAD_EVENT,
+    Counter, EventDelta, Store, StoreError, APPLICATION_ID, SCHEMA_VERSION,
 };
 use rust_decimal::Decimal;
 
@@ -489,7 +489,7 @@ fn meter_not_reporting_once_replies_without_values_outlast_the_silence() {
     let minute = std::time::Duration::from_secs(60);
     let no_values_at = |store: &mut Store, ms| {
         let delta = EventDelta {
-            name: NO_VALUES_EVENT.into(),
+            name: Counter::NoValues.as_str().into(),
             count: 10,
             last_message: Some("no values".into()),
             at: at(ms),
@@ -549,7 +549,7 @@ fn events_accumulate_and_status_reports_them() {
         .record_events(&[
             delta("repeat_poll", 3, None, 2_000),
             delta("eagle_unreachable", 2, Some("connection refused"), 3_000),
-            delta(UPLOAD_EVENT, 1, None, 4_000),
+            delta(&Counter::Upload.as_str(), 1, None, 4_000),
             // An older message arriving late must not replace the newer one.
             delta("eagle_unreachable", 0, Some("stale"), 2_500),
         ])
@@ -575,7 +575,7 @@ fn events_accumulate_and_status_reports_them() {
         [
             "eagle_unreachable",
             "repeat_poll",
-            UPLOAD_EVENT,
+            "upload",
             "upload_failed"
         ]
     );

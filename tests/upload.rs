@@ -16,10 +16,8 @@ use common::FakeClock;
 use rainforest_logger::clock::Clock;
 use rainforest_logger::config::{Endpoint, S3Settings, Secret};
 use rainforest_logger::reading::{ClockStamp, Reading};
-use rainforest_logger::store::{SharedStore, Store};
-use rainforest_logger::upload::{
-    DirSink, ObjectSink, S3Sink, UploadError, UploadPolicy, Uploader, DROPPED_EVENT,
-};
+use rainforest_logger::store::{Counter, SharedStore, Store};
+use rainforest_logger::upload::{DirSink, ObjectSink, S3Sink, UploadError, UploadPolicy, Uploader};
 use rust_decimal::Decimal;
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -418,7 +416,7 @@ async fn size_pressure_prunes_uploaded_rows_first_then_pending_and_counts_drops(
         .1
         .events
         .iter()
-        .find(|e| e.name == DROPPED_EVENT)
+        .find(|e| e.name == Counter::DroppedPending.as_str())
         .map_or(0, |e| e.count);
     let pending_dropped = 4000 - uploaded_before - remaining.len() as u64;
     assert_eq!(dropped, pending_dropped);

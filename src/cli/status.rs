@@ -4,8 +4,8 @@ use std::path::Path;
 
 use super::{load_settings, CommandError};
 use crate::health::{HealthThresholds, LedState};
-use crate::store::{StatusReport, Store, SET_ASIDE_EVENT};
-use crate::upload::{ConfiguredSink, ObjectSink, DROPPED_EVENT};
+use crate::store::{Counter, StatusReport, Store};
+use crate::upload::{ConfiguredSink, ObjectSink};
 
 /// Prints the buffer's state. Does not create a buffer that does not exist yet.
 pub fn status(explicit: Option<&Path>) -> Result<(), CommandError> {
@@ -56,13 +56,8 @@ fn print_report(household: &str, path: &Path, target: &str, report: &StatusRepor
     }
     println!("upload target    {target}");
     println!("last upload      {}", time(report.last_upload));
-    let dropped = report
-        .events
-        .iter()
-        .find(|e| e.name == DROPPED_EVENT)
-        .map_or(0, |e| e.count);
-    println!("dropped (full)   {dropped}");
-    if let Some(event) = report.events.iter().find(|e| e.name == SET_ASIDE_EVENT) {
+    println!("dropped rows     {}", report.dropped_rows());
+    if let Some(event) = Counter::BufferSetAside.find(&report.events) {
         println!(
             "set aside        {}: {}",
             time(Some(event.last_at)),

@@ -144,11 +144,11 @@ impl<S: MeterSource> Daemon<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{EventSummary, SET_ASIDE_EVENT};
+    use crate::store::{Counter, EventSummary};
 
     fn set_aside_at(at: DateTime<Utc>) -> EventSummary {
         EventSummary {
-            name: SET_ASIDE_EVENT.into(),
+            name: Counter::BufferSetAside.as_str().into(),
             count: 1,
             last_message: Some("set aside as x.damaged-1".into()),
             last_message_at: Some(at),

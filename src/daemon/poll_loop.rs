@@ -16,7 +16,7 @@ use super::recorder::{Outcome, Recorder};
 use super::source::MeterSource;
 use crate::eagle::{EagleError, MeterSample};
 use crate::problems::Problems;
-use crate::store::NO_VALUES_EVENT;
+use crate::store::Counter;
 
 /// How often counters are written to the database (each write costs the SD card a page).
 pub const COUNTERS_EVERY: Duration = Duration::from_secs(60);
@@ -102,14 +102,14 @@ impl<S: MeterSource> PollLoop<S> {
         for anomaly in &sample.anomalies {
             let message = format!("meter {}: {anomaly}", sample.meter);
             self.problems
-                .report(Level::Warn, &format!("value.{}", anomaly.kind()), &message);
+                .report(Level::Warn, Counter::ValueAnomaly(anomaly.kind()), &message);
         }
         let meter = sample.meter.clone();
         match self.recorder.record(sample).await {
             Outcome::NoValues => {
                 self.problems.report(
                     Level::Warn,
-                    NO_VALUES_EVENT,
+                    Counter::NoValues,
                     &format!(
                         "meter {meter}: the EAGLE answers but has no demand and no summation \
                          (the meter is not reporting to it); nothing stored"
@@ -118,7 +118,7 @@ impl<S: MeterSource> PollLoop<S> {
                 let _ = self.events.send(DaemonEvent::NoValues);
             }
             Outcome::Repeat => {
-                self.problems.count("poll.repeat");
+                self.problems.count(Counter::PollRepeat);
                 let _ = self.events.send(DaemonEvent::Repeat);
             }
             Outcome::New {
@@ -131,7 +131,7 @@ impl<S: MeterSource> PollLoop<S> {
                 if omitted_zero {
                     self.problems.report(
                         Level::Info,
-                        "reading.delivered_zero_omitted",
+                        Counter::DeliveredZeroOmitted,
                         "summation delivered read 0 after a non-zero value (EAGLE restart); \
                          left out of this reading",
                     );
@@ -139,14 +139,16 @@ impl<S: MeterSource> PollLoop<S> {
                 if meter_time_backwards {
                     self.problems.report(
                         Level::Warn,
-                        "reading.meter_time_backwards",
+                        Counter::MeterTimeBackwards,
                         "the EAGLE's LastContact went backwards; the reading is kept",
                     );
                 }
                 if dropped > 0 {
-                    self.problems.report(
+                    // Counted by the recorder, per reading and in the buffer itself, as soon
+                    // as it takes writes again; here only said (once a minute at most).
+                    self.problems.log(
                         Level::Error,
-                        "store.dropped",
+                        Counter::QueueOverflow,
                         &format!("{dropped} reading(s) dropped: the buffer could not be written for too long"),
                     );
                 }
@@ -177,7 +179,7 @@ impl<S: MeterSource> PollLoop<S> {
                 .map_or_else(|| "unknown error".to_string(), ToString::to_string);
             self.problems.report(
                 Level::Error,
-                "store.write_failed",
+                Counter::StoreWriteFailed,
                 &format!(
                     "cannot write to the buffer ({detail}); {waiting} reading(s) held in memory, \
                      {journaled} in the journal"
@@ -194,11 +196,8 @@ impl<S: MeterSource> PollLoop<S> {
         } else {
             Level::Warn
         };
-        self.problems.report(
-            level,
-            &format!("eagle.{}", error.kind()),
-            &error.to_string(),
-        );
+        self.problems
+            .report(level, Counter::PollFailed(error.kind()), &error.to_string());
         let _ = self.events.send(DaemonEvent::PollFailed {
             kind: error.kind(),
             needs_config: error.is_credential_error(),

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use crate::clock::Clock;
 use crate::eagle::MeterSample;
 use crate::reading::{Reading, StoredReading};
-use crate::store::{SharedStore, Store, StoreError};
+use crate::store::{Counter, EventDelta, SharedStore, Store, StoreError};
 
 /// Readings kept in memory while the database refuses writes: about 17 hours at 6 s.
 pub const MAX_WAITING: usize = 10_000;
@@ -51,6 +51,9 @@ pub struct Recorder {
     last_delivered: HashMap<String, Decimal>,
     waiting: VecDeque<Reading>,
     waiting_bytes: usize,
+    /// Readings dropped from the full queue and not yet counted in the buffer: they never got
+    /// a seq, so this count, once in `dropped_rows`, is the only trace of them.
+    dropped_uncounted: u64,
     last_store_error: Option<StoreError>,
     /// Readings journaled but not yet committed (batched commits), as of the last call.
     uncommitted: usize,
@@ -76,6 +79,7 @@ impl Recorder {
             last_delivered,
             waiting: VecDeque::new(),
             waiting_bytes: 0,
+            dropped_uncounted: 0,
             last_store_error: None,
             uncommitted: 0,
         })
@@ -183,8 +187,8 @@ impl Recorder {
     }
 
     /// Queues a reading; when the queue is full (by count or by bytes) the oldest are dropped
-    /// (and counted by the caller): memory on a Pi is finite, and the newest readings are worth
-    /// the most.
+    /// (and counted, see [`Counter::QueueOverflow`]): memory on a Pi is finite, and the newest
+    /// readings are worth the most.
     fn enqueue(&mut self, reading: Reading) -> usize {
         self.waiting_bytes += held_bytes(&reading);
         self.waiting.push_back(reading);
@@ -196,12 +200,18 @@ impl Recorder {
             self.waiting_bytes -= held_bytes(&oldest);
             dropped += 1;
         }
+        self.dropped_uncounted += dropped as u64;
         dropped
     }
 
     /// Writes the waiting readings in one transaction (or journals them): all of them, or (on
-    /// failure) none, and they wait for the next tick.
+    /// failure) none, and they wait for the next tick. Readings the queue dropped meanwhile are
+    /// counted in the buffer first, at once rather than with the minute's counters: the buffer
+    /// takes writes again, and lost readings must be on record even if the power goes next.
     async fn write_waiting(&mut self) -> Vec<StoredReading> {
+        if self.dropped_uncounted > 0 {
+            self.count_drops().await;
+        }
         let batch: Vec<Reading> = self.waiting.iter().cloned().collect();
         let written = self
             .store
@@ -232,6 +242,28 @@ impl Recorder {
                 self.last_store_error = Some(error);
                 Vec::new()
             }
+        }
+    }
+
+    /// Adds the readings dropped from the queue to [`Counter::QueueOverflow`] in the buffer; if
+    /// it still refuses writes, they stay to be added with the next attempt.
+    async fn count_drops(&mut self) {
+        let dropped = self.dropped_uncounted;
+        let event = EventDelta {
+            name: Counter::QueueOverflow.as_str().into_owned(),
+            count: dropped,
+            last_message: Some(format!(
+                "dropped {dropped} reading(s) held in memory while the buffer could not be written"
+            )),
+            at: self.clock.now(),
+        };
+        if self
+            .store
+            .call(move |store| store.record_events(&[event]))
+            .await
+            .is_ok()
+        {
+            self.dropped_uncounted = 0;
         }
     }
 

@@ -10,34 +10,39 @@
 //!   setting aside of a damaged buffer: `set_aside.rs`.
 //! - The schema and its migrations, keyed by `PRAGMA user_version`: `schema.rs`.
 //! - Readings: `readings.rs`; the daemon's batched commits and their journal: `batch.rs`,
-//!   `journal.rs`; event counters: `events.rs`; the status report: `status.rs`;
-//!   the upload engine's queries (periods, marking, time correction, pruning): `upload.rs`;
-//!   the EAGLE's pinned https certificate: `certificate.rs`.
+//!   `journal.rs`; event counters: `events.rs`, and their names: `counter.rs`; the status
+//!   report: `status.rs`; the upload engine's queries (periods, marking): `upload.rs`;
+//!   correcting times taken before NTP sync: `time_correction.rs`; retention and the size
+//!   limit: `retention.rs`; the EAGLE's pinned https certificate: `certificate.rs`.
 
 mod batch;
 mod certificate;
 mod completeness;
+mod counter;
 mod error;
 mod events;
 mod header;
 mod journal;
 mod open;
 mod readings;
+mod retention;
 mod schema;
 mod set_aside;
 mod shared;
 mod status;
+mod time_correction;
 mod upload;
 
 use std::path::{Path, PathBuf};
 
+pub use counter::Counter;
 pub use error::StoreError;
 pub use events::{EventDelta, EventSummary};
+pub use retention::{Kept, Limits, Pruned};
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
-pub use set_aside::{SetAside, SET_ASIDE_EVENT};
+pub use set_aside::SetAside;
 pub use shared::SharedStore;
-pub use status::{StatusReport, NO_VALUES_EVENT, UPLOAD_EVENT};
-pub use upload::Pruned;
+pub use status::StatusReport;
 
 /// The SQLite buffer of readings and event counters.
 #[derive(Debug)]

@@ -10,15 +10,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use super::counter::Counter;
 use super::error::StoreError;
 use super::events::{self, EventDelta, EventSummary};
 use super::header::{shm_path, wal_path};
 use super::Store;
 use crate::durable;
-
-/// Name of the event recorded in the new buffer when a damaged one was set aside; its message
-/// names the file it was moved to.
-pub const SET_ASIDE_EVENT: &str = "storage.buffer_set_aside";
 
 /// A damaged buffer moved out of the way.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +29,8 @@ pub struct SetAside {
 impl Store {
     /// [`Store::open`], except that a damaged file at `path` (see the module) is renamed to
     /// `PATH.damaged-YYYYMMDDTHHMMSSZ`, with its `-wal` and `-shm`, and a new buffer is started
-    /// there; the new buffer records it as [`SET_ASIDE_EVENT`]. For the daemon only: the other
+    /// there; the new buffer records it as [`Counter::BufferSetAside`], its message naming the file it
+    /// was moved to. For the daemon only: the other
     /// commands must not move files.
     pub fn open_setting_aside_damage(
         path: &Path,
@@ -53,7 +51,7 @@ impl Store {
         };
         let mut store = Store::open(path)?;
         store.record_events(&[EventDelta {
-            name: SET_ASIDE_EVENT.to_string(),
+            name: Counter::BufferSetAside.as_str().into_owned(),
             count: 1,
             last_message: Some(format!(
                 "the damaged buffer ({reason}) was set aside as {}",
@@ -64,10 +62,10 @@ impl Store {
         Ok((store, Some(SetAside { moved_to, reason })))
     }
 
-    /// The [`SET_ASIDE_EVENT`] of this buffer, if a damaged one was ever set aside for it.
+    /// The [`Counter::BufferSetAside`] event of this buffer, if a damaged one was ever set aside for it.
     pub fn set_aside_event(&self) -> Result<Option<EventSummary>, StoreError> {
         let found = events::all(&self.conn, &self.path)?;
-        Ok(found.into_iter().find(|e| e.name == SET_ASIDE_EVENT))
+        Ok(Counter::BufferSetAside.find(&found).cloned())
     }
 }
 

@@ -4,20 +4,13 @@ use std::io::ErrorKind;
 
 use chrono::{DateTime, Utc};
 
+use super::counter::Counter;
 use super::error::{SqlResultExt, StoreError};
 use super::events::{self, EventSummary};
 use super::header::wal_path;
 use super::readings;
 use super::Store;
 use crate::reading::StoredReading;
-
-/// Name of the event the uploader records after each upload S3 confirmed;
-/// [`StatusReport::last_upload`] is its `last_at`.
-pub const UPLOAD_EVENT: &str = "upload";
-
-/// Name of the counter of EAGLE replies that carried no usable value (no demand, no
-/// summation): the poll loop counts them, [`StatusReport::meter_not_reporting`] reads it.
-pub const NO_VALUES_EVENT: &str = "eagle.no_values";
 
 /// Everything `rainforest-logger status` prints, taken from one consistent snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +23,7 @@ pub struct StatusReport {
     pub first_pending: Option<DateTime<Utc>>,
     /// The reading with the highest seq.
     pub last_reading: Option<StoredReading>,
-    /// When the last upload was confirmed (the [`UPLOAD_EVENT`] counter), if ever.
+    /// When the last upload was confirmed (the [`Counter::Upload`] counter), if ever.
     pub last_upload: Option<DateTime<Utc>>,
     /// Every event counter, sorted by name.
     pub events: Vec<EventSummary>,
@@ -46,11 +39,7 @@ impl StatusReport {
     /// rule the LED follows. Counters reach the buffer once a minute, so this can lag the LED
     /// by up to a minute.
     pub fn meter_not_reporting(&self, silence: std::time::Duration) -> Option<DateTime<Utc>> {
-        let seen = self
-            .events
-            .iter()
-            .find(|e| e.name == NO_VALUES_EVENT)?
-            .last_at;
+        let seen = Counter::NoValues.find(&self.events)?.last_at;
         let silence = chrono::Duration::from_std(silence).ok()?;
         match &self.last_reading {
             Some(last) if seen - last.reading.time < silence => None,
@@ -91,10 +80,7 @@ impl Store {
         let events = events::all(&tx, path)?;
         tx.commit().at(path)?;
 
-        let last_upload = events
-            .iter()
-            .find(|e| e.name == UPLOAD_EVENT)
-            .map(|e| e.last_at);
+        let last_upload = Counter::Upload.find(&events).map(|e| e.last_at);
         let last_error = events
             .iter()
             .filter(|e| e.last_message.is_some())

@@ -9,6 +9,9 @@ use std::path::Path;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::period::Period;
+use crate::store::{Counter, StatusReport, Store, StoreError};
+
 /// The heartbeat document (`{prefix}status/household={id}.json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Heartbeat {
@@ -32,7 +35,8 @@ pub struct Heartbeat {
     pub last_error: Option<String>,
     /// Free bytes on the buffer's filesystem.
     pub free_disk_bytes: Option<u64>,
-    /// Pending rows dropped because the buffer hit `storage.max_size`, since install.
+    /// Readings lost since install: pending rows dropped because the buffer hit
+    /// `storage.max_size`, and readings dropped from the daemon's full in-memory queue.
     pub dropped_rows: u64,
     /// What the status LED shows (`healthy`, `EAGLE unreachable`, …), when known.
     pub led_state: Option<String>,
@@ -112,6 +116,24 @@ fn meter_interval_s(meter_times: &[i64]) -> Option<u32> {
 }
 
 impl Completeness {
+    /// The completeness of `store`'s readings at `now`: readings per hour over today and the
+    /// [`DAYS`] days before, and the expectation from the poll interval and the meter's own
+    /// update interval.
+    pub fn of(
+        store: &Store,
+        now: DateTime<Utc>,
+        poll_interval: std::time::Duration,
+    ) -> Result<Completeness, StoreError> {
+        let now_ms = now.timestamp_millis();
+        let hourly = store.readings_per_hour(now_ms - (DAYS as i64 + 1) * 86_400_000)?;
+        let meter_times = store.meter_times_since(now_ms - METER_INTERVAL_HOURS * 3_600_000)?;
+        Ok(Completeness::from_hourly(
+            now,
+            &hourly,
+            expected_per_hour(poll_interval, &meter_times),
+        ))
+    }
+
     /// Counts for the hours ending with the one holding `now` and the days ending with
     /// yesterday, from `hourly`
     /// (hour start in Unix ms → readings stored in it; hours absent hold none).
@@ -145,7 +167,69 @@ impl Completeness {
     }
 }
 
+/// Everything a heartbeat says, gathered by the engine and handed in: the heartbeat knows
+/// nothing of where the facts come from (the LED's state, in particular, is a plain string).
+#[derive(Debug, Clone)]
+pub struct HeartbeatFacts {
+    /// Household id.
+    pub household: String,
+    /// When the heartbeat is written.
+    pub now: DateTime<Utc>,
+    /// Seconds since the daemon started.
+    pub uptime_s: u64,
+    /// The buffer's state.
+    pub store: StatusReport,
+    /// Length of a batch period (for the oldest pending period's start).
+    pub batch_period: std::time::Duration,
+    /// The last upload error, if uploads are failing.
+    pub last_error: Option<String>,
+    /// Free bytes on the buffer's filesystem.
+    pub free_disk_bytes: Option<u64>,
+    /// Readings per hour and per day.
+    pub completeness: Completeness,
+    /// What the status LED shows, and since when (at least), when known.
+    pub led: Option<(String, DateTime<Utc>)>,
+}
+
 impl Heartbeat {
+    /// The heartbeat these facts make.
+    pub fn from_facts(facts: HeartbeatFacts) -> Heartbeat {
+        let store = facts.store;
+        let period = facts.batch_period;
+        let (led_state, led_state_since) = facts.led.unzip();
+        Heartbeat {
+            household: facts.household,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            time: timestamp(facts.now),
+            uptime_s: facts.uptime_s,
+            last_reading: store
+                .last_reading
+                .as_ref()
+                .map(|r| timestamp(r.reading.time)),
+            pending_rows: store.pending_upload,
+            oldest_pending_period: store
+                .first_pending
+                .map(|t| timestamp(Period::containing(t.timestamp_millis(), period).start())),
+            last_upload: store.last_upload.map(timestamp),
+            last_error: facts.last_error,
+            free_disk_bytes: facts.free_disk_bytes,
+            dropped_rows: store.dropped_rows(),
+            led_state,
+            buffer_set_aside: Counter::BufferSetAside.find(&store.events).map(|e| {
+                let message = e.last_message.as_deref().unwrap_or_default();
+                format!("{}: {message}", timestamp(e.last_at))
+            }),
+            led_state_since: led_state_since.map(timestamp),
+            poll_failures: store
+                .events
+                .iter()
+                .filter(|e| Counter::is_poll_failure(&e.name))
+                .map(|e| (e.name.clone(), e.count))
+                .collect(),
+            completeness: Some(facts.completeness),
+        }
+    }
+
     /// The document's bytes.
     pub fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec_pretty(self).unwrap_or_default()

@@ -17,8 +17,10 @@ mod engine;
 mod error;
 mod heartbeat;
 mod key;
+mod led_report;
 mod object;
 mod period;
+mod policy;
 mod report;
 mod s3_response;
 mod s3_sink;
@@ -26,16 +28,17 @@ mod sink;
 
 pub use backoff::{Backoff, FIRST_RETRY, MAX_RETRY};
 pub use dir_sink::DirSink;
-pub use engine::{CycleReport, UploadPolicy, Uploader, CHECK_EVERY, DROPPED_EVENT, SETTLE};
+pub use engine::Uploader;
 pub use error::UploadError;
 pub use heartbeat::{
-    expected_per_hour, free_disk_bytes, timestamp, Completeness, Heartbeat, DAYS, HOURS,
-    METER_INTERVAL_HOURS,
+    expected_per_hour, free_disk_bytes, timestamp, Completeness, Heartbeat, HeartbeatFacts, DAYS,
+    HOURS, METER_INTERVAL_HOURS,
 };
 pub use key::{KeyTemplate, DEFAULT_TEMPLATE};
 pub use object::{build_object, ndjson_line};
 pub use period::{fleet_delay, Period};
-pub use report::{ObjectReport, UploadEvent, UploadStatus};
+pub use policy::{UploadPolicy, CHECK_EVERY, SETTLE};
+pub use report::{CycleReport, ObjectReport, UploadEvent, UploadStatus};
 pub use s3_response::ERROR_BODY_LIMIT;
 pub use s3_sink::{classify as classify_s3_error, S3Sink};
 pub use sink::{ConfiguredSink, ObjectSink};
