@@ -38,7 +38,7 @@ pub struct Heartbeat {
     /// Readings lost since install: pending rows dropped because the buffer hit
     /// `storage.max_size`, and readings dropped from the daemon's full in-memory queue.
     pub dropped_rows: u64,
-    /// What the status LED shows (`healthy`, `EAGLE unreachable`, …), when known.
+    /// What the status LED shows (`EAGLE unreachable`, `upload failing`, …), when known.
     pub led_state: Option<String>,
     /// When a damaged buffer was set aside for this one, and the file it was moved to.
     #[serde(default)]

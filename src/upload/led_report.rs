@@ -1,8 +1,8 @@
 //! What the status LED shows, for the heartbeat, so staff see it without a phone call.
 //!
 //! The engine takes the LED's state as anything printable behind a `watch` (the caller hands
-//! in the LED's own channel): the upload side knows the text the LED shows, not the health
-//! rules that chose it.
+//! in the LED's own channel): the upload side knows the text the LED shows, not the rules
+//! that chose it.
 
 use std::fmt::Display;
 
@@ -47,11 +47,11 @@ mod tests {
 
     #[test]
     fn since_is_the_first_look_at_the_current_state() {
-        let (shown, led) = watch::channel("healthy");
+        let (shown, led) = watch::channel("upload failing");
         let mut report = LedReport::new(led);
         let at = |s: i64| DateTime::from_timestamp(1_795_000_000 + s, 0).unwrap();
-        assert_eq!(report.look(at(0)), ("healthy".to_string(), at(0)));
-        assert_eq!(report.look(at(60)), ("healthy".to_string(), at(0)));
+        assert_eq!(report.look(at(0)), ("upload failing".to_string(), at(0)));
+        assert_eq!(report.look(at(60)), ("upload failing".to_string(), at(0)));
         shown.send_replace("EAGLE unreachable");
         assert_eq!(
             report.look(at(120)),

@@ -25,10 +25,10 @@ mod report;
 mod s3_response;
 mod s3_sink;
 mod sink;
+mod uploader;
 
 pub use backoff::{Backoff, FIRST_RETRY, MAX_RETRY};
 pub use dir_sink::DirSink;
-pub use engine::Uploader;
 pub use error::UploadError;
 pub use heartbeat::{
     expected_per_hour, free_disk_bytes, timestamp, Completeness, Heartbeat, HeartbeatFacts, DAYS,
@@ -42,3 +42,4 @@ pub use report::{CycleReport, ObjectReport, UploadEvent, UploadStatus};
 pub use s3_response::ERROR_BODY_LIMIT;
 pub use s3_sink::{classify as classify_s3_error, S3Sink};
 pub use sink::{ConfiguredSink, ObjectSink};
+pub use uploader::Uploader;
