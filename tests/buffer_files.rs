@@ -7,12 +7,15 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use common::binary::{write_config, Logger, Target};
 use rainforest_logger::daemon::{Outcome, Recorder, MAX_WAITING_BYTES};
 use rainforest_logger::eagle::MeterSample;
-use rainforest_logger::store::Store;
+use rainforest_logger::reading::StoredReading;
+use rainforest_logger::store::{SharedStore, Store};
+use rainforest_logger::upload::{DirSink, Heartbeat, Uploader};
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -67,6 +70,34 @@ fn the_buffer_and_its_wal_and_shm_are_private_whatever_the_umask() {
     }
 }
 
+/// The `i`th of a run of new readings, each bloated by a 64 KiB rate label (an EAGLE's
+/// overlong text) so that a few dozen fill the in-memory queue's byte bound.
+fn bloated_sample(i: i64) -> MeterSample {
+    MeterSample {
+        meter: "0x0013500100aa3ce7".into(),
+        meter_time: Utc.timestamp_opt(1_772_875_800 + i * 6, 0).unwrap(),
+        // A value, so the recorder takes it for a reading (no values = meter not reporting).
+        demand_kw: Some(rust_decimal::Decimal::new(1_250, 3)),
+        delivered_kwh: None,
+        received_kwh: None,
+        price: None,
+        currency: None,
+        rate_label: Some("x".repeat(64 * 1024)),
+        tier: None,
+        anomalies: Vec::new(),
+    }
+}
+
+/// The rows stored and the readings dropped by a new reading's outcome.
+fn new_reading(outcome: Outcome) -> (Vec<StoredReading>, usize) {
+    match outcome {
+        Outcome::New {
+            stored, dropped, ..
+        } => (stored, dropped),
+        Outcome::Repeat | Outcome::NoValues => panic!("each sample is a new reading"),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readings_held_in_memory_are_bounded_by_bytes_not_only_by_count() {
     // Regression (issue 12, item 9): 10,000 readings of any size were held.
@@ -79,35 +110,58 @@ async fn readings_held_in_memory_are_bounded_by_bytes_not_only_by_count() {
         .unwrap()
         .execute_batch("DROP TABLE readings")
         .unwrap();
-    let label = "x".repeat(64 * 1024);
     let mut dropped = 0;
     for i in 0..100 {
-        let sample = MeterSample {
-            meter: "0x0013500100aa3ce7".into(),
-            meter_time: Utc.timestamp_opt(1_772_875_800 + i * 6, 0).unwrap(),
-            // A value, so the recorder takes it for a reading (no values = meter not reporting).
-            demand_kw: Some(rust_decimal::Decimal::new(1_250, 3)),
-            delivered_kwh: None,
-            received_kwh: None,
-            price: None,
-            currency: None,
-            rate_label: Some(label.clone()),
-            tier: None,
-            anomalies: Vec::new(),
-        };
-        match recorder.record(sample).await {
-            Outcome::New {
-                stored, dropped: d, ..
-            } => {
-                assert!(stored.is_empty());
-                dropped += d;
-            }
-            Outcome::Repeat | Outcome::NoValues => panic!("each sample is a new reading"),
-        }
+        let (stored, d) = new_reading(recorder.record(bloated_sample(i)).await);
+        assert!(stored.is_empty());
+        dropped += d;
     }
     assert!(recorder.waiting_bytes() <= MAX_WAITING_BYTES);
     assert!(recorder.waiting() < 100 && recorder.waiting() > 0);
     assert_eq!(dropped, 100 - recorder.waiting(), "every drop is counted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readings_dropped_from_the_full_queue_are_in_dropped_rows_after_a_restart() {
+    // Regression (issue 13): they never got a seq and no count reached `dropped_rows`, so the
+    // gap they leave in the bucket was unexplained by `status` and the heartbeat.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("readings.db");
+    let mut recorder = Recorder::new(Store::open(&db).unwrap(), common::test_clock()).unwrap();
+    // The buffer refuses readings for a while, then takes them again.
+    let outside = rusqlite::Connection::open(&db).unwrap();
+    outside
+        .execute_batch("ALTER TABLE readings RENAME TO parked")
+        .unwrap();
+    let mut dropped = 0;
+    for i in 0..100 {
+        dropped += new_reading(recorder.record(bloated_sample(i)).await).1;
+    }
+    assert!(dropped > 0, "the queue must have overflowed");
+    outside
+        .execute_batch("ALTER TABLE parked RENAME TO readings")
+        .unwrap();
+    // Queued behind a full queue, this one drops the oldest too; then all are written.
+    let (stored, last_dropped) = new_reading(recorder.record(bloated_sample(100)).await);
+    dropped += last_dropped;
+    assert_eq!(stored.len(), 101 - dropped);
+    drop(recorder);
+
+    // A fresh connection, as after a restart: `status` and the heartbeat both count them.
+    let report = Store::open(&db).unwrap().status().unwrap();
+    assert_eq!(report.dropped_rows(), dropped as u64, "{:?}", report.events);
+    let bucket = dir.path().join("bucket");
+    let store = SharedStore::new(Store::open(&db).unwrap());
+    let policy = common::s3::policy("h-0001", "study/", Duration::from_secs(3600));
+    let mut uploader = Uploader::new(DirSink::new(&bucket), store, common::test_clock(), policy);
+    assert!(uploader.cycle(false).await.error.is_none());
+    assert_eq!(
+        uploader.watch_status().borrow().dropped_rows,
+        dropped as u64
+    );
+    let heartbeat = std::fs::read(bucket.join("study/status/household=h-0001.json")).unwrap();
+    let heartbeat: Heartbeat = serde_json::from_slice(&heartbeat).unwrap();
+    assert_eq!(heartbeat.dropped_rows, dropped as u64);
 }
 
 /// Waits up to 20 s for `logger`'s log to contain `text`.
