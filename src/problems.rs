@@ -107,6 +107,14 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_problem_counted_elsewhere_is_only_logged() {
+        let mut problems = Problems::new();
+        problems.log(Level::Error, Counter::QueueOverflow, "3 reading(s) dropped");
+        assert!(problems.take().is_empty());
+        assert!(problems.last_logged.contains_key("store.dropped"));
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn logs_each_kind_at_most_once_a_minute() {
         let mut problems = Problems::new();
         for _ in 0..10 {

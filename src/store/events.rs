@@ -12,7 +12,7 @@ use super::Store;
 /// Occurrences of one event since the last batch, to be added to its counter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventDelta {
-    /// The counter's name, e.g. `"repeat_poll"` or `"eagle_unreachable"`.
+    /// The counter's name ([`super::Counter::as_str`]).
     pub name: String,
     /// How many times it happened (may be 0 to record only a message).
     pub count: u64,
