@@ -15,7 +15,7 @@ use rainforest_logger::daemon::Daemon;
 use rainforest_logger::eagle::Eagle;
 use rainforest_logger::health::{HealthThresholds, LedState};
 use rainforest_logger::led::Led;
-use rainforest_logger::service::{supervise, Indicator, Notifier, ServiceTiming};
+use rainforest_logger::logger::{supervise, Indicator, Notifier, ServiceTiming};
 use rainforest_logger::store::Store;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;

@@ -20,7 +20,7 @@ use rainforest_logger::daemon::{Daemon, MeterSource};
 use rainforest_logger::eagle::{EagleError, MeterSample};
 use rainforest_logger::health::{HealthThresholds, LedState};
 use rainforest_logger::led::Led;
-use rainforest_logger::service::{supervise, Indicator, Notifier, ServiceTiming};
+use rainforest_logger::logger::{supervise, Indicator, Notifier, ServiceTiming};
 use rainforest_logger::store::Store;
 use rust_decimal::Decimal;
 use tokio::net::UnixDatagram;
