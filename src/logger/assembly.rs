@@ -189,10 +189,9 @@ impl<S: MeterSource> Running<S> {
     /// completes; then stops the uploads, the page and the LED, in that order, and returns
     /// once they are stopped.
     pub async fn until(mut self, shutdown: impl Future<Output = ()>) {
-        let upload = Some(self.upload);
         supervise(
             self.daemon,
-            upload,
+            self.upload,
             &mut self.indicator,
             &self.timing,
             shutdown,

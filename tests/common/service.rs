@@ -8,6 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use rainforest_eagle_sim::SimHandle;
+use rainforest_logger::config::Settings;
 use rainforest_logger::health::{HealthThresholds, LedState};
 use rainforest_logger::logger::{Logger, ServiceTiming};
 use rainforest_logger::upload::{DirSink, UploadPolicy};
@@ -40,12 +41,23 @@ pub struct Running {
 /// heartbeat every second into the directory `bucket`, and with `page` the household page on
 /// 127.0.0.1 (a free port).
 pub async fn start_logger(sim: &SimHandle, db: &Path, bucket: &Path, page: bool) -> Running {
+    start_with(sim, db, bucket, |settings| settings.web.enable = page).await
+}
+
+/// [`start_logger`] without the page, with `adjust` applied to its settings first (another
+/// LED, say).
+pub async fn start_with(
+    sim: &SimHandle,
+    db: &Path,
+    bucket: &Path,
+    adjust: impl FnOnce(&mut Settings),
+) -> Running {
     let url = format!("http://{}", sim.local_addr());
     let mut settings = rig::settings(HOUSEHOLD, &url, db.parent().unwrap());
     settings.storage.path = db.to_path_buf();
     settings.eagle.poll_interval = Duration::from_millis(200);
-    settings.web.enable = page;
     settings.web.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    adjust(&mut settings);
     let mut parts = rig::parts(settings, super::test_clock(), DirSink::new(bucket));
     // A heartbeat every second; the LED judges uploads by the configured one-minute period.
     parts.policy = UploadPolicy {
