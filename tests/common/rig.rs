@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use chrono::{TimeZone, Utc};
 use rainforest_eagle_sim::{self as sim, Profile, ServedReading, SimConfig, SimHandle};
 use rainforest_logger::clock::Clock;
-use rainforest_logger::config::Settings;
+use rainforest_logger::config::{Endpoint, LedBackend, Settings};
 use rainforest_logger::daemon::{shutdown_channel, Daemon, DaemonEvent, ShutdownTrigger};
 use rainforest_logger::eagle::Eagle;
 use rainforest_logger::logger::{Logger, Parts};
@@ -251,41 +251,23 @@ impl Finished {
     }
 }
 
-/// The settings of a logger for `household` in `dir` (buffer `readings.db`, a `bucket`
-/// directory for the objects), polling the EAGLE at `eagle_url` with the simulator's
-/// credentials every second: one-minute periods, every reading committed at once, no LED, no
-/// page, the clock's sync required. Tests change the fields they need.
+/// The shipped example config, changed for a logger for `household` in `dir` (buffer
+/// `readings.db`, a `bucket` directory for the objects) polling the EAGLE at `eagle_url` with
+/// the simulator's credentials every second: one-minute periods, every reading committed at
+/// once, no LED, no page, the clock's sync required. Tests change the fields they need.
 pub fn settings(household: &str, eagle_url: &str, dir: &Path) -> Settings {
-    let text = format!(
-        r#"
-[household]
-id = "{household}"
-
-[eagle]
-host = "{eagle_url}"
-cloud_id = "{cloud_id}"
-install_code = "{install_code}"
-poll_interval = "1s"
-timeout = "1s"
-
-[storage]
-path = '{db}'
-commit_interval = "0s"
-
-[s3]
-endpoint = 'file://{bucket}'
-batch_period = "1m"
-fleet_spread = "0s"
-
-[led]
-backend = "none"
-"#,
-        cloud_id = super::CLOUD_ID,
-        install_code = super::INSTALL_CODE,
-        db = dir.join("readings.db").display(),
-        bucket = dir.join("bucket").display(),
-    );
-    Settings::from_toml_str(&text, Path::new("(test rig)"), &|_| None).unwrap()
+    let example = include_str!("../../config/example.toml");
+    let source = Path::new("config/example.toml");
+    let mut settings = Settings::from_toml_str(example, source, &|_| None).unwrap();
+    settings.household.id = household.to_string();
+    settings.eagle = super::eagle_settings(eagle_url, Duration::from_secs(1));
+    settings.storage.path = dir.join("readings.db");
+    settings.storage.commit_interval = Duration::ZERO;
+    settings.s3.endpoint = Endpoint::Directory(dir.join("bucket"));
+    settings.s3.batch_period = PERIOD;
+    settings.s3.fleet_spread = Duration::ZERO;
+    settings.led.backend = LedBackend::None;
+    settings
 }
 
 /// The parts `run` assembles for `settings` (the daemon opens the buffer as `run` opens it),
