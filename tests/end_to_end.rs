@@ -1,4 +1,5 @@
-//! Simulator → daemon → upload engine → S3 server, all real, over loopback; and `fleet`
+//! Simulator → the assembled logger (daemon, upload engine, supervisor) → S3 server, all
+//! real, over loopback; and `fleet`
 //! reading the heartbeats back.
 
 mod common;
@@ -11,11 +12,13 @@ use chrono::{TimeZone, Utc};
 use common::binary::write_admin_config;
 use common::binary::Target;
 use common::clock::ScaledClock;
+use common::rig;
 use common::s3::{self, S3Server, BUCKET};
 use common::FakeClock;
+use rainforest_eagle_sim::Fault;
 use rainforest_logger::clock::Clock;
-use rainforest_logger::daemon::{shutdown_channel, Daemon};
-use rainforest_logger::eagle::Eagle;
+use rainforest_logger::daemon::shutdown_channel;
+use rainforest_logger::logger::Logger;
 use rainforest_logger::store::{SharedStore, Store};
 use rainforest_logger::upload::{S3Sink, UploadPolicy, Uploader};
 
@@ -42,36 +45,32 @@ async fn readings_flow_from_the_eagle_to_s3() {
         true,
     );
     let minute = Duration::from_secs(60);
-    let db = dir.path().join("readings.db");
-    let eagle = Eagle::new(&common::eagle_settings(
-        &format!("http://{}", simulator.local_addr()),
-        Duration::from_secs(5),
-    ))
-    .unwrap();
-    let daemon = Daemon::new(
-        eagle,
-        Store::open(&db).unwrap(),
-        Arc::clone(&clock),
-        Duration::from_secs(1),
-    )
-    .unwrap();
-    let store = SharedStore::new(Store::open(&db).unwrap());
-    let sink = S3Sink::new(&server.settings(minute)).unwrap();
-    let uploader = Uploader::new(sink, store.clone(), clock, policy("h-e2e", minute));
+    let url = format!("http://{}", simulator.local_addr());
+    let mut settings = rig::settings("h-e2e", &url, dir.path());
+    settings.eagle.timeout = Duration::from_secs(5);
+    settings.s3 = server.settings(minute);
+    let db = settings.storage.path.clone();
+    let sink = S3Sink::new(&settings.s3).unwrap();
+    let mut parts = rig::parts(settings, clock, sink);
+    parts.policy = policy("h-e2e", minute);
+    let logger = Logger::assemble(parts).await.unwrap();
     let (trigger, shutdown) = shutdown_channel();
-    let uploading = tokio::spawn(uploader.run(shutdown.clone().wait()));
-    daemon
-        .run(tokio::time::sleep(Duration::from_millis(8_500)))
-        .await;
-    // Let the last complete period go out, then stop.
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let running = tokio::spawn(logger.run(shutdown.wait()));
+    let reader = Store::open(&db).unwrap();
+    let rows = || reader.readings_after(0, 1000).unwrap();
+    rig::wait_until("six readings", || rows().len() >= 6).await;
+    // The EAGLE stops answering, so the readings stop; once their periods have closed every
+    // one of them goes out.
+    simulator.set_fault(Some(Fault::ServiceUnavailable));
+    rig::wait_until("every reading uploaded", || {
+        rows().iter().all(|row| row.uploaded)
+    })
+    .await;
     trigger.fire();
-    uploading.await.unwrap();
+    running.await.unwrap();
 
-    let rows = store.call(|s| s.readings_after(0, 1000).unwrap()).await;
-    assert!(rows.len() >= 6, "{} readings", rows.len());
-    // Everything but the newest period or two is uploaded; every uploaded row is in S3 once,
-    // with the values the simulated EAGLE served.
+    let rows = rows();
+    // Every row is in S3 once, with the values the simulated EAGLE served.
     let served: HashMap<_, _> = simulator
         .served()
         .into_iter()
@@ -91,14 +90,8 @@ async fn readings_flow_from_the_eagle_to_s3() {
             assert!(in_s3.insert(seq, row).is_none(), "seq {seq} in S3 twice");
         }
     }
-    let uploaded: Vec<_> = rows.iter().filter(|r| r.uploaded).collect();
-    assert!(
-        uploaded.len() >= rows.len() - 2,
-        "{} of {} uploaded",
-        uploaded.len(),
-        rows.len()
-    );
-    for row in &uploaded {
+    assert!(rows.iter().all(|r| r.uploaded), "{rows:?}");
+    for row in &rows {
         let object_row = &in_s3[&row.seq];
         let s = &served[&row.reading.meter_time.unwrap()];
         assert_eq!(
@@ -107,7 +100,7 @@ async fn readings_flow_from_the_eagle_to_s3() {
         );
         assert_eq!(object_row["meter"], s.hardware_address.as_str());
     }
-    assert_eq!(in_s3.len(), uploaded.len());
+    assert_eq!(in_s3.len(), rows.len());
     assert!(server
         .keys()
         .contains(&"status/household=h-e2e.json".to_string()));

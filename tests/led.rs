@@ -9,26 +9,12 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use common::service::{self, Running, TIMING};
 use rainforest_eagle_sim::{self as sim, SimConfig, SimHandle};
 use rainforest_logger::config::{HealthyPattern, LedBackend, LedSettings};
-use rainforest_logger::daemon::Daemon;
-use rainforest_logger::eagle::Eagle;
-use rainforest_logger::health::{HealthThresholds, LedState};
-use rainforest_logger::led::Led;
-use rainforest_logger::service::{supervise, Indicator, Notifier, ServiceTiming};
+use rainforest_logger::health::LedState;
 use rainforest_logger::store::Store;
-use tokio::sync::{oneshot, watch};
-use tokio::task::JoinHandle;
-
-/// Short health limits, so a test sees every state within seconds.
-const TIMING: ServiceTiming = ServiceTiming {
-    thresholds: HealthThresholds {
-        silence: Duration::from_millis(1_500),
-        start_grace: Duration::from_millis(1_500),
-    },
-    recheck: Duration::from_millis(50),
-    stall_limit: Duration::from_secs(30),
-};
+use tokio::sync::watch;
 
 /// A fake LED-class directory, as the Pi's `ACT` LED looks before the logger starts.
 fn fake_act_led(root: &Path) -> PathBuf {
@@ -57,27 +43,10 @@ async fn start_sim(addr: SocketAddr, install_code: &str) -> SimHandle {
     sim::start(addr, config).await.unwrap()
 }
 
-/// The daemon polling `sim` every 200 ms, supervised, with the sysfs LED in `led_dir`
-/// (healthy = steadily on). Returns the LED states, a stop switch, and the task.
-fn start_logger(
-    sim: &SimHandle,
-    led_dir: &Path,
-    db: &Path,
-) -> (
-    watch::Receiver<LedState>,
-    oneshot::Sender<()>,
-    JoinHandle<()>,
-) {
-    let url = format!("http://{}", sim.local_addr());
-    let eagle = Eagle::new(&common::eagle_settings(&url, Duration::from_secs(1))).unwrap();
-    let daemon = Daemon::new(
-        eagle,
-        Store::open(db).unwrap(),
-        common::test_clock(),
-        Duration::from_millis(200),
-    )
-    .unwrap();
-    let settings = LedSettings {
+/// The logger polling `sim` every 200 ms into `db`, with the sysfs LED in `led_dir`
+/// (healthy = steadily on).
+async fn start_logger(sim: &SimHandle, led_dir: &Path, db: &Path) -> Running {
+    let led = LedSettings {
         backend: LedBackend::Sysfs,
         sysfs_path: led_dir.to_path_buf(),
         gpio_chip: PathBuf::from("/dev/null"),
@@ -85,20 +54,8 @@ fn start_logger(
         active_low: false,
         healthy: HealthyPattern::On,
     };
-    let mut indicator = Indicator::new(
-        Led::start(&settings, LedState::Healthy),
-        Notifier::default(),
-    );
-    let states = indicator.subscribe();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        supervise(daemon, None, &mut indicator, &TIMING, async {
-            let _ = stopped.await;
-        })
-        .await;
-        indicator.stop().await;
-    });
-    (states, stop, task)
+    let bucket = db.with_file_name("bucket");
+    service::start_with(sim, db, &bucket, |settings| settings.led = led).await
 }
 
 /// Waits until the LED shows `expected`; returns every other state seen on the way.
@@ -135,7 +92,8 @@ async fn healthy_then_eagle_unreachable_then_healthy_again() {
     .await;
     let addr = sim.local_addr();
     let db = dir.path().join("readings.db");
-    let (mut states, stop, task) = start_logger(&sim, &led, &db);
+    let mut logger = start_logger(&sim, &led, &db).await;
+    let states = &mut logger.states;
 
     // Past the start grace, still healthy: readings are arriving. The LED is taken from the
     // kernel and lit (healthy = on).
@@ -148,23 +106,14 @@ async fn healthy_then_eagle_unreachable_then_healthy_again() {
     assert!(stored >= 3, "only {stored} readings");
 
     sim.shutdown().await;
-    let seen = wait_for(
-        &mut states,
-        LedState::EagleUnreachable,
-        Duration::from_secs(5),
-    )
-    .await;
+    let seen = wait_for(states, LedState::EagleUnreachable, Duration::from_secs(5)).await;
     assert_eq!(seen, vec![LedState::Healthy]);
 
     let sim = start_sim(addr, common::INSTALL_CODE).await;
-    let seen = wait_for(&mut states, LedState::Healthy, Duration::from_secs(5)).await;
+    let seen = wait_for(states, LedState::Healthy, Duration::from_secs(5)).await;
     assert_eq!(seen, vec![LedState::EagleUnreachable]);
 
-    stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(5), task)
-        .await
-        .expect("stops within 5 s")
-        .unwrap();
+    logger.stop().await;
     // Given back to the kernel: the old brightness, then the old trigger.
     assert_eq!(read(&led, "trigger"), "mmc0");
     assert_eq!(read(&led, "brightness"), "0");
@@ -180,10 +129,11 @@ async fn a_refused_install_code_shows_config_error() {
         "fedcba9876543210",
     )
     .await;
-    let (mut states, stop, task) = start_logger(&sim, &led, &dir.path().join("readings.db"));
+    let mut logger = start_logger(&sim, &led, &dir.path().join("readings.db")).await;
+    let states = &mut logger.states;
     // Within the start grace: the 401 is shown at once, not as "unreachable" later.
     // (Under load the 401 can land before the first look, so the start's Healthy may be missed.)
-    let seen = wait_for(&mut states, LedState::ConfigError, Duration::from_secs(1)).await;
+    let seen = wait_for(states, LedState::ConfigError, Duration::from_secs(1)).await;
     assert!(
         seen.iter().all(|s| *s == LedState::Healthy),
         "seen {seen:?}"
@@ -191,8 +141,7 @@ async fn a_refused_install_code_shows_config_error() {
     tokio::time::sleep(TIMING.thresholds.start_grace * 2).await;
     assert_eq!(*states.borrow(), LedState::ConfigError);
     assert_eq!(read(&led, "trigger"), "none");
-    stop.send(()).unwrap();
-    task.await.unwrap();
+    logger.stop().await;
     assert_eq!(read(&led, "trigger"), "mmc0");
     sim.shutdown().await;
 }

@@ -15,13 +15,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rainforest_logger::config::{HealthyPattern, LedBackend, LedSettings};
+use common::rig;
 use rainforest_logger::daemon::{Daemon, MeterSource};
 use rainforest_logger::eagle::{EagleError, MeterSample};
 use rainforest_logger::health::{HealthThresholds, LedState};
 use rainforest_logger::led::Led;
-use rainforest_logger::service::{supervise, Indicator, Notifier, ServiceTiming};
+use rainforest_logger::logger::{Indicator, Logger, Notifier, Parts, ServiceTiming};
 use rainforest_logger::store::Store;
+use rainforest_logger::upload::DirSink;
 use rust_decimal::Decimal;
 use tokio::net::UnixDatagram;
 use tokio::time::Instant;
@@ -105,34 +106,30 @@ async fn watchdog_pings_only_while_the_poll_loop_ticks() {
         polls: 0,
         stalled: Arc::clone(&stalled),
     };
+    // The meter is the test's: the settings' EAGLE is never asked.
+    let settings = rig::settings("notify-test", "http://127.0.0.1:9", dir.path());
     let daemon = Daemon::new(
         meter,
-        Store::open(&dir.path().join("readings.db")).unwrap(),
+        Store::open(&settings.storage.path).unwrap(),
         common::test_clock(),
         Duration::from_millis(100),
     )
     .unwrap();
-    let timing = ServiceTiming {
+    let bucket = DirSink::new(&dir.path().join("bucket"));
+    let mut parts = Parts::new(settings, daemon, bucket, common::test_clock());
+    parts.timing = ServiceTiming {
         thresholds: HealthThresholds::default(),
         recheck: Duration::from_millis(50),
         stall_limit: Duration::from_millis(400),
     };
-    let led = LedSettings {
-        backend: LedBackend::None,
-        sysfs_path: PathBuf::from("/nonexistent"),
-        gpio_chip: PathBuf::from("/nonexistent"),
-        gpio_line: 0,
-        active_low: false,
-        healthy: HealthyPattern::Heartbeat,
-    };
-    let mut indicator = Indicator::new(Led::start(&led, LedState::Healthy), notifier);
+    let timing = parts.timing;
+    let led = Led::start(&parts.settings.led, LedState::Healthy);
+    parts.indicator = Some(Indicator::new(led, notifier));
+    let logger = Logger::assemble(parts).await.unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let service = tokio::spawn(async move {
-        supervise(daemon, None, &mut indicator, &timing, async {
-            let _ = stopped.await;
-        })
-        .await;
-    });
+    let service = tokio::spawn(logger.run(async {
+        let _ = stopped.await;
+    }));
 
     let first = expect_message(&socket, "READY=1", Duration::from_secs(2)).await;
     assert!(

@@ -13,7 +13,7 @@ use std::time::Duration;
 use common::binary::{write_config, Logger, Target};
 use common::chromium::Browser;
 use common::rig::wait_until;
-use common::service::start_logger;
+use common::service::{start_logger, start_with};
 use rainforest_logger::health::LedState;
 use rainforest_logger::store::Store;
 use rainforest_logger::web::{MAX_CONNECTIONS, MAX_STREAMS};
@@ -280,4 +280,31 @@ async fn wait_for_page(page: SocketAddr) -> String {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("no page at {page} within 10 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_cannot_listen_never_stops_the_logging() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("readings.db");
+    let sim = common::start_simulator(Duration::from_millis(150)).await;
+    // Something else holds the port `web.listen` names.
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = taken.local_addr().unwrap();
+    let mut logger = start_with(&sim, &db, &dir.path().join("bucket"), |settings| {
+        settings.web.enable = true;
+        settings.web.listen = listen;
+    })
+    .await;
+    assert_eq!(logger.page, None);
+    // Logging goes on, and the LED says all is well: the page is not the logger's job.
+    wait_for_a_reading(&db).await;
+    logger.wait_for(LedState::Healthy).await;
+    let stored = Store::open(&db).unwrap().status().unwrap().readings_stored;
+    wait_until("more readings", || {
+        Store::open(&db).unwrap().status().unwrap().readings_stored > stored
+    })
+    .await;
+    logger.stop().await;
+    drop(taken);
+    sim.shutdown().await;
 }

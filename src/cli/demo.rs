@@ -12,17 +12,20 @@ use std::time::Duration;
 
 use chrono::SecondsFormat;
 use rainforest_eagle_sim::{self as sim, Profile, SimConfig};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::CommandError;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{parse_duration, Settings};
-use crate::daemon::{shutdown_channel, signal_received, Daemon, DaemonEvent};
+use crate::daemon::{signal_received, Daemon, DaemonEvent};
+use crate::logger::{Logger, Parts};
 use crate::reading::StoredReading;
-use crate::upload::{ObjectSink, UploadEvent, Uploader};
+use crate::upload::{ConfiguredSink, ObjectSink, UploadEvent};
 
 /// Runs the demo until Ctrl-C, or for `duration` (e.g. `"30s"`).
 pub async fn demo(profile: &str, duration: Option<&str>) -> Result<(), CommandError> {
+    // Before anything slow, as in `run`: a Ctrl-C while starting still stops cleanly.
+    let signalled = signal_received();
     let profile: Profile = profile
         .parse()
         .map_err(|e: sim::UnknownProfile| CommandError::Usage(e.to_string()))?;
@@ -44,11 +47,12 @@ pub async fn demo(profile: &str, duration: Option<&str>) -> Result<(), CommandEr
     let settings = demo_settings(&simulator.base_url(), dir.path())?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
     let daemon = Daemon::from_settings(&settings, Arc::clone(&clock))?;
-    let mut uploader = Uploader::from_settings(&settings, clock)?;
+    let sink = ConfiguredSink::from_settings(&settings.s3);
+    let mut parts = Parts::new(settings, daemon, sink, clock);
     // Objects appear a few seconds after each minute, not half a minute later.
-    uploader.set_settle(Duration::from_secs(3));
-    let mut events = daemon.subscribe();
-    let mut uploads = uploader.subscribe();
+    parts.policy.settle = Duration::from_secs(3);
+    let logger = Logger::assemble(parts).await?;
+    let settings = logger.settings();
     println!(
         "demo: simulated EAGLE ({profile}) at {}, buffer {}",
         settings.eagle.base_url,
@@ -57,44 +61,9 @@ pub async fn demo(profile: &str, duration: Option<&str>) -> Result<(), CommandEr
     println!(
         "polling every {:?}; one object per minute into {}; Ctrl-C stops\n",
         settings.eagle.poll_interval,
-        uploader.sink().describe()
+        logger.sink().describe()
     );
-    let printer = tokio::spawn(async move {
-        let (mut stored, mut pending, mut objects) = (0u64, 0u64, 0u64);
-        loop {
-            tokio::select! {
-                event = events.recv() => match event {
-                    Ok(DaemonEvent::Stored(row)) => {
-                        stored += 1;
-                        pending += 1;
-                        println!("{}  (buffer: {pending} pending upload)", describe(&row));
-                    }
-                    Ok(DaemonEvent::PollFailed { kind, .. }) => println!("poll failed: {kind}"),
-                    Ok(DaemonEvent::NoValues) => {
-                        println!("the EAGLE answered without values (meter not reporting)")
-                    }
-                    Ok(DaemonEvent::StorageFailed { waiting }) => {
-                        println!("buffer write failed; {waiting} reading(s) held in memory")
-                    }
-                    Ok(DaemonEvent::Repeat) | Err(RecvError::Lagged(_)) => {}
-                    Err(RecvError::Closed) => break (stored, objects),
-                },
-                upload = uploads.recv() => match upload {
-                    Ok(UploadEvent::Uploaded(object)) => {
-                        objects += 1;
-                        pending = pending.saturating_sub(object.newly_uploaded as u64);
-                        println!(
-                            "  → uploaded {} reading(s), {} bytes: {}",
-                            object.rows, object.bytes, object.key
-                        );
-                    }
-                    Ok(UploadEvent::Failed { message, .. }) => println!("  → upload failed: {message}"),
-                    Err(_) => {}
-                },
-            }
-        }
-    });
-    let signalled = signal_received();
+    let printer = tokio::spawn(print_progress(logger.events(), logger.uploads()));
     let stop: Pin<Box<dyn Future<Output = ()> + Send>> = match duration {
         Some(limit) => Box::pin(async move {
             tokio::select! {
@@ -104,11 +73,7 @@ pub async fn demo(profile: &str, duration: Option<&str>) -> Result<(), CommandEr
         }),
         None => Box::pin(signalled),
     };
-    let (trigger, shutdown) = shutdown_channel();
-    let uploading = tokio::spawn(uploader.run(shutdown.wait()));
-    daemon.run(stop).await;
-    trigger.fire();
-    let _ = uploading.await;
+    logger.run(stop).await;
     simulator.shutdown().await;
     let (stored, objects) = printer.await.unwrap_or((0, 0));
     println!(
@@ -116,6 +81,47 @@ pub async fn demo(profile: &str, duration: Option<&str>) -> Result<(), CommandEr
          (the temporary buffer and bucket are removed)"
     );
     Ok(())
+}
+
+/// Prints each stored reading and each uploaded object until the poll loop ends; returns how
+/// many readings were stored and objects uploaded.
+async fn print_progress(
+    mut events: broadcast::Receiver<DaemonEvent>,
+    mut uploads: broadcast::Receiver<UploadEvent>,
+) -> (u64, u64) {
+    let (mut stored, mut pending, mut objects) = (0u64, 0u64, 0u64);
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Ok(DaemonEvent::Stored(row)) => {
+                    stored += 1;
+                    pending += 1;
+                    println!("{}  (buffer: {pending} pending upload)", describe(&row));
+                }
+                Ok(DaemonEvent::PollFailed { kind, .. }) => println!("poll failed: {kind}"),
+                Ok(DaemonEvent::NoValues) => {
+                    println!("the EAGLE answered without values (meter not reporting)")
+                }
+                Ok(DaemonEvent::StorageFailed { waiting }) => {
+                    println!("buffer write failed; {waiting} reading(s) held in memory")
+                }
+                Ok(DaemonEvent::Repeat) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return (stored, objects),
+            },
+            upload = uploads.recv() => match upload {
+                Ok(UploadEvent::Uploaded(object)) => {
+                    objects += 1;
+                    pending = pending.saturating_sub(object.newly_uploaded as u64);
+                    println!(
+                        "  → uploaded {} reading(s), {} bytes: {}",
+                        object.rows, object.bytes, object.key
+                    );
+                }
+                Ok(UploadEvent::Failed { message, .. }) => println!("  → upload failed: {message}"),
+                Err(_) => {}
+            },
+        }
+    }
 }
 
 /// The config the demo runs with: everything local, fast polls, no LED, clock trusted.

@@ -18,14 +18,12 @@ use tokio::time::Instant;
 use super::{config_path, load_settings, CommandError};
 use crate::clock::SystemClock;
 use crate::config::{self, ConfigError, LedSettings, Settings};
-use crate::daemon::{shutdown_channel, signal_received, Daemon, DaemonError};
+use crate::daemon::{signal_received, Daemon, DaemonError};
 use crate::eagle::Eagle;
 use crate::health::LedState;
 use crate::led::Led;
-use crate::service::{feed_watchdog, supervise, Indicator, Notifier, ServiceTiming, UploadWatch};
-use crate::store::{SharedStore, Store};
-use crate::upload::{ObjectSink, S3Sink, UploadStatus, Uploader};
-use crate::web::{self, PageSources, WebHandle};
+use crate::logger::{feed_watchdog, Indicator, Logger, Notifier, Parts};
+use crate::upload::{ConfiguredSink, ObjectSink};
 
 /// How often a config that could not be used is tried again even if the file did not change
 /// (the problem may be elsewhere: a card that was full, a directory that now exists).
@@ -63,14 +61,11 @@ pub async fn run(explicit: Option<&Path>) -> Result<(), CommandError> {
             }
         };
     indicator.use_led(&settings.led).await;
-    // The daemon opened the buffer a moment ago, so this second connection opens too.
-    let mut uploader = match Uploader::from_settings(&settings, Arc::new(SystemClock::new())) {
-        Ok(uploader) => uploader,
-        Err(error) => {
-            indicator.stop().await;
-            return Err(error.into());
-        }
-    };
+    let sink = ConfiguredSink::from_settings(&settings.s3);
+    let mut parts = Parts::new(settings, daemon, sink, Arc::new(SystemClock::new()));
+    parts.indicator = Some(indicator);
+    let logger = Logger::assemble(parts).await?;
+    let settings = logger.settings();
     log::info!(
         "rainforest-logger {} for household {} (config {}): polling {} every {:?} into {}; \
          uploading {:?} batches to {}",
@@ -81,67 +76,11 @@ pub async fn run(explicit: Option<&Path>) -> Result<(), CommandError> {
         settings.eagle.poll_interval,
         settings.storage.path.display(),
         settings.s3.batch_period,
-        uploader.sink().describe(),
+        logger.sink().describe(),
     );
-    if let Some(warning) = S3Sink::plaintext_warning(&settings.s3) {
-        log::warn!("{warning}");
-    }
-    uploader.report_led(indicator.subscribe());
-    let upload = UploadWatch {
-        status: uploader.watch_status(),
-        batch_period: settings.s3.batch_period,
-    };
-    let page = household_page(&settings, &daemon, &indicator, upload.status.clone()).await;
-    let (stop_uploads, upload_shutdown) = shutdown_channel();
-    let uploading = tokio::spawn(uploader.run(upload_shutdown.wait()));
-    let timing = ServiceTiming::for_eagle(&settings.eagle);
-    supervise(daemon, Some(upload), &mut indicator, &timing, stopping).await;
-    stop_uploads.fire();
-    let _ = uploading.await;
-    if let Some(page) = page {
-        page.stop().await;
-    }
-    indicator.stop().await;
+    logger.run(stopping).await;
     log::info!("stopped");
     Ok(())
-}
-
-/// Starts the household page when `web.enable` is set. A page that cannot listen (the port is
-/// taken) is logged and left out: it must never stop the logging.
-async fn household_page(
-    settings: &Settings,
-    daemon: &Daemon<Eagle>,
-    indicator: &Indicator,
-    upload: watch::Receiver<UploadStatus>,
-) -> Option<WebHandle> {
-    if !settings.web.enable {
-        return None;
-    }
-    let store = match Store::open(&settings.storage.path) {
-        Ok(store) => SharedStore::new(store),
-        Err(error) => {
-            log::error!("household page not served: {error}");
-            return None;
-        }
-    };
-    let sources = PageSources {
-        events: daemon.subscribe(),
-        led: indicator.subscribe(),
-        upload,
-        store,
-        clock: Arc::new(SystemClock::new()),
-    };
-    match web::start(settings.web.listen, sources).await {
-        Ok(page) => Some(page),
-        Err(error) => {
-            log::error!(
-                "household page not served: cannot listen on {} (web.listen in {}): {error}",
-                settings.web.listen,
-                settings.source.display()
-            );
-            None
-        }
-    }
 }
 
 /// Shows and logs why `attempt` is blocked, and tries again until it is ready (`Some`) or

@@ -1,4 +1,5 @@
 //! The daemon: wires the EAGLE, the clock and the buffer into the poll loop, and stops cleanly.
+//! The running logger around it (uploads, health, LED, systemd) is [`crate::logger`].
 //!
 //! ```text
 //!   tick (6 s grid) → MeterSource::poll → Recorder (dedupe, reboot zero) → Store (SQLite)

@@ -20,7 +20,7 @@ use crate::upload::UploadStatus;
 pub struct PageSources {
     /// The daemon's events ([`crate::daemon::Daemon::subscribe`]): new readings.
     pub events: broadcast::Receiver<DaemonEvent>,
-    /// The LED state ([`crate::service::Indicator::subscribe`]).
+    /// The LED state ([`crate::logger::Indicator::subscribe`]).
     pub led: watch::Receiver<LedState>,
     /// The upload engine's status ([`crate::upload::Uploader::watch_status`]).
     pub upload: watch::Receiver<UploadStatus>,

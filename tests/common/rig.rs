@@ -1,6 +1,7 @@
-//! One logger in-process, wired as `run` wires it (poll loop and upload engine on one buffer,
-//! a directory standing in for the bucket), against the EAGLE simulator, on a [`ScaledClock`]
-//! so one-minute batch periods complete in fractions of a second. Fault tests start one, turn
+//! One logger in-process, assembled as `run` assembles it ([`Logger`]: poll loop, upload
+//! engine, supervisor, LED none, a directory standing in for the bucket), against the EAGLE
+//! simulator, on a [`ScaledClock`] so one-minute batch periods complete in fractions of a
+//! second. Fault tests start one, turn
 //! faults on and off while waiting for what the logger does, and end with
 //! [`Rig::finish`], which reconciles.
 
@@ -12,11 +13,14 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use rainforest_eagle_sim::{self as sim, Profile, ServedReading, SimConfig, SimHandle};
+use rainforest_logger::clock::Clock;
+use rainforest_logger::config::{Endpoint, LedBackend, Settings};
 use rainforest_logger::daemon::{shutdown_channel, Daemon, DaemonEvent, ShutdownTrigger};
 use rainforest_logger::eagle::Eagle;
+use rainforest_logger::logger::{Logger, Parts};
 use rainforest_logger::reading::StoredReading;
-use rainforest_logger::store::{SharedStore, StatusReport, Store};
-use rainforest_logger::upload::{DirSink, UploadEvent, UploadPolicy, Uploader};
+use rainforest_logger::store::{StatusReport, Store};
+use rainforest_logger::upload::{DirSink, UploadEvent, UploadPolicy};
 use tokio::task::JoinHandle;
 
 use super::clock::ScaledClock;
@@ -118,26 +122,20 @@ impl Rig {
             .await
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("readings.db");
         let url = format!("http://{}", sim.local_addr());
-        let eagle = Eagle::new(&super::eagle_settings(&url, config.timeout)).unwrap();
+        let mut settings = settings(HOUSEHOLD, &url, dir.path());
+        settings.eagle.poll_interval = config.poll;
+        settings.eagle.timeout = config.timeout;
         let clock = config.clock;
-        let daemon =
-            Daemon::new(eagle, Store::open(&db).unwrap(), clock.clone(), config.poll).unwrap();
-        let store = SharedStore::new(Store::open(&db).unwrap());
-        let mut uploader = Uploader::new(
-            DirSink::new(&dir.path().join("bucket")),
-            store,
-            clock.clone(),
-            policy(),
-        );
-        uploader.set_settle(Duration::from_secs(1));
+        let sink = DirSink::new(&dir.path().join("bucket"));
+        let mut parts = parts(settings, clock.clone(), sink);
+        parts.policy = policy();
+        let logger = Logger::assemble(parts).await.unwrap();
         let seen = Arc::new(Mutex::new(Seen::default()));
-        let mut tasks = vec![watch_daemon(daemon.subscribe(), seen.clone())];
-        tasks.push(watch_uploads(uploader.subscribe(), seen.clone()));
+        let mut tasks = vec![watch_daemon(logger.events(), seen.clone())];
+        tasks.push(watch_uploads(logger.uploads(), seen.clone()));
         let (trigger, shutdown) = shutdown_channel();
-        tasks.push(tokio::spawn(uploader.run(shutdown.clone().wait())));
-        tasks.push(tokio::spawn(daemon.run(shutdown.wait())));
+        tasks.push(tokio::spawn(logger.run(shutdown.wait())));
         Rig {
             sim,
             clock,
@@ -251,6 +249,32 @@ impl Finished {
             failures: BTreeMap::new(),
         }
     }
+}
+
+/// The shipped example config, changed for a logger for `household` in `dir` (buffer
+/// `readings.db`, a `bucket` directory for the objects) polling the EAGLE at `eagle_url` with
+/// the simulator's credentials every second: one-minute periods, every reading committed at
+/// once, no LED, no page, the clock's sync required. Tests change the fields they need.
+pub fn settings(household: &str, eagle_url: &str, dir: &Path) -> Settings {
+    let example = include_str!("../../config/example.toml");
+    let source = Path::new("config/example.toml");
+    let mut settings = Settings::from_toml_str(example, source, &|_| None).unwrap();
+    settings.household.id = household.to_string();
+    settings.eagle = super::eagle_settings(eagle_url, Duration::from_secs(1));
+    settings.storage.path = dir.join("readings.db");
+    settings.storage.commit_interval = Duration::ZERO;
+    settings.s3.endpoint = Endpoint::Directory(dir.join("bucket"));
+    settings.s3.batch_period = PERIOD;
+    settings.s3.fleet_spread = Duration::ZERO;
+    settings.led.backend = LedBackend::None;
+    settings
+}
+
+/// The parts `run` assembles for `settings` (the daemon opens the buffer as `run` opens it),
+/// on `clock`, uploading to `sink`; tests then change the policy or the timing.
+pub fn parts<K>(settings: Settings, clock: Arc<dyn Clock>, sink: K) -> Parts<Eagle, K> {
+    let daemon = Daemon::from_settings(&settings, clock.clone()).unwrap();
+    Parts::new(settings, daemon, sink, clock)
 }
 
 /// The upload policy of every rig: one-minute periods, settling 1 s and checking every 100 ms

@@ -1,5 +1,5 @@
 //! The daemon with its companions: the health model feeding the LED and systemd, and the
-//! watchdog fed by the poll loop.
+//! watchdog fed by the poll loop. Run by [`super::Running::until`].
 
 use std::future::Future;
 
@@ -17,11 +17,11 @@ use crate::health::{HealthTracker, LedState, UploadFacts};
 use crate::upload::UploadStatus;
 
 /// The upload engine's status, as the health model sees it.
-pub struct UploadWatch {
+pub(super) struct UploadWatch {
     /// The engine's live status.
-    pub status: watch::Receiver<UploadStatus>,
+    pub(super) status: watch::Receiver<UploadStatus>,
     /// The configured batch period.
-    pub batch_period: Duration,
+    pub(super) batch_period: Duration,
 }
 
 impl UploadWatch {
@@ -41,9 +41,9 @@ impl UploadWatch {
 /// first tells systemd `READY=1`; then every daemon event, every upload status change and every
 /// `timing.recheck` updates the health state shown by `indicator`, and the watchdog is fed
 /// while the poll loop ticks.
-pub async fn supervise<S: MeterSource>(
+pub(super) async fn supervise<S: MeterSource>(
     daemon: Daemon<S>,
-    mut upload: Option<UploadWatch>,
+    mut upload: UploadWatch,
     indicator: &mut Indicator,
     timing: &ServiceTiming,
     shutdown: impl Future<Output = ()>,
@@ -71,18 +71,8 @@ pub async fn supervise<S: MeterSource>(
     let watch_health = async {
         let mut recheck = tokio::time::interval(timing.recheck);
         loop {
-            let upload_changed = async {
-                match upload.as_mut() {
-                    Some(watch) => watch.status.changed().await,
-                    None => std::future::pending().await,
-                }
-            };
             tokio::select! {
-                Ok(()) = upload_changed => {
-                    if let Some(watch) = &upload {
-                        tracker.set_upload(watch.facts());
-                    }
-                }
+                Ok(()) = upload.status.changed() => tracker.set_upload(upload.facts()),
                 event = events.recv() => match event {
                     Ok(event) => tracker.observe(&event, Instant::now()),
                     // Later events correct the facts; nothing to do but note it.

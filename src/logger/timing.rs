@@ -13,8 +13,8 @@ pub const STALL_MARGIN: Duration = Duration::from_secs(30);
 /// noticed too).
 pub const RECHECK: Duration = Duration::from_secs(1);
 
-/// The timing of [`super::supervise`]. The product derives it from the settings; tests
-/// shorten it.
+/// The timing of the supervisor ([`super::Running::until`]). The product derives it from the
+/// settings; tests shorten it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServiceTiming {
     /// The health model's limits.
