@@ -94,11 +94,6 @@ impl<S: ObjectSink> Uploader<S> {
         self.led = Some(LedReport::new(led));
     }
 
-    /// Changes the wait after a period's end (the demo shortens it).
-    pub fn set_settle(&mut self, settle: Duration) {
-        self.policy.settle = settle;
-    }
-
     /// Runs cycles until `shutdown` completes: every `check_every`, or when a retry is due.
     pub async fn run(mut self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
