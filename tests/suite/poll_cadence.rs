@@ -1,6 +1,6 @@
 //! The poll loop's timing and bookkeeping, driven with paused tokio time and a fake meter.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

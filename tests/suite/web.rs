@@ -2,7 +2,7 @@
 //! `run` wires it, against the simulator; its bounds (streams, connections, methods); and the
 //! real `run` serving it only when `web.enable` is set.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::io::Read;

@@ -10,7 +10,7 @@
 //!
 //! What "crash" means here, honestly: (1) the connection is dropped and the file reopened,
 //! which is what a restart after SIGKILL sees (committed transactions are durable with
-//! `synchronous = FULL`; `tests/soak.rs` kills the real binary for that); (2) `insert_all`
+//! `synchronous = FULL`; `tests/suite/soak.rs` kills the real binary for that); (2) `insert_all`
 //! fails half-way because the store refuses one row of the batch, so its transaction is
 //! abandoned after some rows were written into it; (3) another writer inserts rows into a
 //! transaction, spills them to the WAL and is closed without COMMIT. A power cut with torn

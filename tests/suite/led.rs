@@ -2,7 +2,7 @@
 //! unreachable (simulator stopped) → healthy (simulator back on the same port), and config
 //! error on a refused Install Code; the Pi's LED is a fake `/sys/class/leds/ACT` tree.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::net::{Ipv4Addr, SocketAddr};

@@ -7,7 +7,7 @@
 //! fixed time, and give up only after a generous deadline, so a busy machine slows the cases
 //! down without making them fail.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! send them): 20,000 elements deep, 80,000 attributes, deep JSON. Each is refused within
 //! 100 ms of CPU, and the daemon keeps polling and stores the next good reading.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -51,7 +51,7 @@ fn thread_cpu() -> Duration {
 }
 
 /// Runs `parse` on `body`, checks it is refused as `kind` within [`CPU_LIMIT`], and prints
-/// the CPU time (`cargo test --test hostile_replies -- --nocapture` shows it).
+/// the CPU time (`cargo test --test suite hostile_replies:: -- --nocapture` shows it).
 fn refused_cheaply<T: std::fmt::Debug>(
     what: &str,
     body: &str,

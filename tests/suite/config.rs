@@ -10,7 +10,7 @@ use rainforest_logger::config::{
     StorageSettings, UpdateChannel, UpdateSettings, WebSettings, SEARCH_PATHS,
 };
 
-const EXAMPLE: &str = include_str!("../config/example.toml");
+const EXAMPLE: &str = include_str!("../../config/example.toml");
 
 fn no_env(_: &str) -> Option<String> {
     None

@@ -3,7 +3,7 @@
 //! config staying up to show it on the LED. The tests listen on the `NOTIFY_SOCKET`
 //! themselves, as systemd would.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::fs;

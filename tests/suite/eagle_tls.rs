@@ -3,7 +3,7 @@
 //! patience and escaping. Real client, daemon and binary against the simulator (or a scripted
 //! server for what the simulator does not model) on loopback.
 
-mod common;
+use crate::common;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! The upload engine against a real S3-compatible server on loopback (s3s-fs, verifying SigV4
 //! signatures and Content-MD5), and against the directory target.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::io::Read;

@@ -1,6 +1,6 @@
 //! The real daemon loop and EAGLE client against the project's simulator over loopback HTTP.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};

@@ -2,10 +2,10 @@
 //! firmware, HA #149350): nothing is stored, the replies are counted, and once the silence
 //! threshold passes the LED, `status` and the heartbeat say "meter not reporting"; healthy
 //! again when values return. The daemon, health model, LED indicator and upload engine are
-//! wired as `run` wires them (tests/common/service.rs), against the simulator, with the
+//! wired as `run` wires them (tests/suite/common/service.rs), against the simulator, with the
 //! silence shortened to 1.5 s (the 60 s default is covered by the health model's own tests).
 
-mod common;
+use crate::common;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;

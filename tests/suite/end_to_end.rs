@@ -1,7 +1,7 @@
 //! Simulator → daemon → upload engine → S3 server, all real, over loopback; and `fleet`
 //! reading the heartbeats back.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::sync::Arc;

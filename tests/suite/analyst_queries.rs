@@ -3,7 +3,7 @@
 //! compaction of a day into Hive-partitioned Parquet. DuckDB is the real engine, from the
 //! venv `.ci/analyst-venv` creates; without it the test fails and says so.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

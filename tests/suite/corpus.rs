@@ -3,7 +3,7 @@
 //! worked out by hand here: every expected decimal is written out, with how it follows from
 //! the reply's text, hex, Multiplier and Divisor.
 
-mod common;
+use crate::common;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -240,7 +240,7 @@ async fn eagle3_2025_demand_none() {
 #[tokio::test]
 async fn eagle3_2025_every_value_empty_is_a_sample_without_values() {
     // Every <Value> empty: no demand, no summation, no price. The client returns it as it is;
-    // the recorder refuses to store it (tests/meter_not_reporting.rs).
+    // the recorder refuses to store it (tests/suite/meter_not_reporting.rs).
     // LastContact 0x68814a64 = 1753303652 = 2025-07-23T20:47:32Z.
     let polled = poll_eagle200("device_query_2025_every_value_empty.xml")
         .await

@@ -1,7 +1,7 @@
 //! SIGKILL mid-run: no committed reading is lost, no seq is ever reused; with batched commits,
 //! no reading journaled between two commits is lost either.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! heartbeat is untrusted input. Hostile objects are listed, escaped and never believed; the
 //! summary counts, the attention order and the exit status follow the households' states.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, Utc};
 use common::binary::write_admin_config;

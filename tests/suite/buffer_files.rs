@@ -1,7 +1,7 @@
 //! The buffer's files on the card: who may read them, what happens to a damaged one, and
 //! the readings held in memory while it refuses writes.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;

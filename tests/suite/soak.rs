@@ -9,7 +9,7 @@
 //! run's kill moments. With 10 kills or more the run lasts until at least one period is
 //! complete, so uploads are part of it.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
