@@ -79,7 +79,6 @@ pub async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 struct Seen {
     stored: Vec<StoredReading>,
     failures: BTreeMap<&'static str, usize>,
-    storage_failures: usize,
     uploads: usize,
 }
 
@@ -103,8 +102,6 @@ pub struct Finished {
     pub local: Vec<StoredReading>,
     /// Every object in the bucket.
     pub objects: BTreeMap<String, Vec<u8>>,
-    /// The simulator's served log.
-    pub served: Vec<ServedReading>,
     /// The buffer's status report (counters included).
     pub status: StatusReport,
     /// Poll failures by kind.
@@ -182,11 +179,6 @@ impl Rig {
         seen.failures.get(kind).copied().unwrap_or(0)
     }
 
-    /// Times a reading could not be written to the buffer.
-    pub fn storage_failures(&self) -> usize {
-        self.seen.lock().unwrap().storage_failures
-    }
-
     /// Objects uploaded so far.
     pub fn uploads(&self) -> usize {
         self.seen.lock().unwrap().uploads
@@ -246,7 +238,6 @@ impl Finished {
             tally,
             local,
             objects,
-            served,
             status,
             failures: BTreeMap::new(),
         }
@@ -281,8 +272,8 @@ fn watch_daemon(
                 DaemonEvent::PollFailed { kind, .. } => {
                     *seen.failures.entry(kind).or_default() += 1
                 }
-                DaemonEvent::StorageFailed { .. } => seen.storage_failures += 1,
-                DaemonEvent::Repeat | DaemonEvent::NoValues => {}
+                DaemonEvent::StorageFailed { .. } | DaemonEvent::Repeat | DaemonEvent::NoValues => {
+                }
             }
         }
     })

@@ -51,8 +51,6 @@ impl Scripted {
 pub struct Received {
     /// The `Authorization` header, if any.
     pub authorization: Option<String>,
-    /// The request body.
-    pub body: String,
 }
 
 /// A running scripted server; dropping it stops accepting.
@@ -83,10 +81,7 @@ impl ScriptedServer {
                             let body = req.into_body().collect().await.unwrap().to_bytes();
                             let body = String::from_utf8_lossy(&body).into_owned();
                             let answer = script(&body);
-                            log.lock().unwrap().push(Received {
-                                authorization,
-                                body,
-                            });
+                            log.lock().unwrap().push(Received { authorization });
                             let mut response = Response::builder().status(answer.status);
                             if let Some(location) = answer.location {
                                 response = response.header(hyper::header::LOCATION, location);
