@@ -4,22 +4,14 @@
 use crate::common;
 
 use std::collections::HashSet;
+use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::binary::{write_config_timed, Logger, Target};
+use common::rig::wait_until;
 use rainforest_logger::reading::StoredReading;
 use rainforest_logger::store::Store;
-
-fn start_daemon(config: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_rainforest-logger"))
-        .args(["run", "--config", config.to_str().unwrap()])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the daemon")
-}
 
 fn rows(db: &Path) -> Vec<StoredReading> {
     if !db.exists() {
@@ -32,50 +24,23 @@ fn rows(db: &Path) -> Vec<StoredReading> {
 }
 
 async fn wait_for_rows(db: &Path, at_least: usize) -> Vec<StoredReading> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let now = rows(db);
-        if now.len() >= at_least {
-            return now;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "only {} rows after 30 s",
-            now.len()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let mut now = Vec::new();
+    wait_until(&format!("{at_least} rows"), || {
+        now = rows(db);
+        now.len() >= at_least
+    })
+    .await;
+    now
 }
 
 /// A config polling the simulator at `eagle` every second into `db`, committing every
-/// `commit_interval`.
-fn write_config(config: &Path, eagle: std::net::SocketAddr, db: &Path, commit_interval: &str) {
-    std::fs::write(
-        config,
-        format!(
-            r#"
-[household]
-id = "crash-test"
-[eagle]
-host = "http://{eagle}"
-cloud_id = "0123ab"
-install_code = "0123456789abcdef"
-poll_interval = "1s"
-[storage]
-path = '{}'
-commit_interval = "{commit_interval}"
-[s3]
-endpoint = 'file://{}'
-[led]
-backend = "none"
-[clock]
-require_sync = false
-"#,
-            db.display(),
-            db.with_file_name("bucket").display()
-        ),
-    )
-    .unwrap();
+/// `commit_interval`, uploading hourly periods (none completes in a test, as a rare upload
+/// would change the rows compared) to a directory beside `db`.
+fn write_config(config: &Path, eagle: SocketAddr, db: &Path, commit_interval: &str) {
+    let bucket = db.with_file_name("bucket");
+    let target = Target::Directory(&bucket);
+    let host = format!("http://{eagle}");
+    write_config_timed(config, &host, db, target, commit_interval, "1h");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -89,12 +54,11 @@ async fn sigkill_loses_no_committed_reading_and_never_reuses_a_seq() {
     let mut committed: Vec<StoredReading> = Vec::new();
     // Kill at different points of the 1 s cycle: 0, 230, 460, 690, 920 ms after a commit was seen.
     for round in 0..5u64 {
-        let mut daemon = start_daemon(&config);
+        let daemon = Logger::start(&config);
         let before = wait_for_rows(&db, committed.len() + 2).await;
         tokio::time::sleep(Duration::from_millis(round * 230)).await;
         let seen = rows(&db);
-        daemon.kill().unwrap(); // SIGKILL
-        daemon.wait().unwrap();
+        daemon.kill(); // SIGKILL
         let after = rows(&db);
         // Everything seen committed before the kill is still there, unchanged.
         for row in seen.iter().chain(&before) {
@@ -143,15 +107,13 @@ fn journaled(db: &Path) -> Vec<(i64, i64)> {
 /// Waits until the journal holds at least `at_least` readings with a seq above `after` (so
 /// a starting daemon has replaced what an earlier run left), and returns all it holds.
 async fn wait_for_journaled(db: &Path, after: i64, at_least: usize) -> Vec<(i64, i64)> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let records = journaled(db);
-        if records.iter().filter(|(seq, _)| *seq > after).count() >= at_least {
-            return records;
-        }
-        assert!(Instant::now() < deadline, "{records:?} after 30 s");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let mut records = Vec::new();
+    wait_until(&format!("{at_least} journaled after seq {after}"), || {
+        records = journaled(db);
+        records.iter().filter(|(seq, _)| *seq > after).count() >= at_least
+    })
+    .await;
+    records
 }
 
 /// The (seq, meter_time) of every committed row.
@@ -173,7 +135,7 @@ async fn sigkill_between_commits_loses_no_journaled_reading() {
 
     let mut taken: Vec<(i64, i64)> = Vec::new();
     for round in 0..3 {
-        let mut daemon = start_daemon(&config);
+        let daemon = Logger::start(&config);
         // A start commits what the previous run journaled, then journals anew.
         let last = taken.last().map_or(0, |r| r.0);
         let records = wait_for_journaled(&db, last, 3).await;
@@ -186,8 +148,7 @@ async fn sigkill_between_commits_loses_no_journaled_reading() {
             records.iter().all(|(seq, _)| *seq > last),
             "round {round}: a seq was reused or the journal kept: {records:?} after {taken:?}"
         );
-        daemon.kill().unwrap(); // SIGKILL, with readings only in the journal
-        daemon.wait().unwrap();
+        daemon.kill(); // SIGKILL, with readings only in the journal
         assert_eq!(
             committed_keys(&db),
             taken,
@@ -196,13 +157,9 @@ async fn sigkill_between_commits_loses_no_journaled_reading() {
         taken.extend(journaled(&db));
     }
     // A clean stop (SIGTERM, as systemd stops it) commits the journal and empties it.
-    let daemon = start_daemon(&config);
+    let daemon = Logger::start(&config);
     let stopping = wait_for_journaled(&db, taken.last().unwrap().0, 1).await;
-    let pid = i32::try_from(daemon.id()).unwrap();
-    // SAFETY: signalling a child this test started and has not reaped.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-    let mut daemon = daemon;
-    assert!(daemon.wait().unwrap().success());
+    daemon.stop();
     let committed = committed_keys(&db);
     assert!(journaled(&db).is_empty(), "the clean stop left the journal");
     assert_eq!(

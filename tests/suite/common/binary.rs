@@ -30,6 +30,19 @@ pub fn write_config(path: &Path, eagle: SocketAddr, db: &Path, target: Target<'_
 
 /// [`write_config`] with `eagle.host = host`.
 pub fn write_config_for(path: &Path, host: &str, db: &Path, target: Target<'_>) {
+    write_config_timed(path, host, db, target, "1s", "1m");
+}
+
+/// [`write_config_for`] with `storage.commit_interval` and `s3.batch_period` of the test's
+/// choosing.
+pub fn write_config_timed(
+    path: &Path,
+    host: &str,
+    db: &Path,
+    target: Target<'_>,
+    commit_interval: &str,
+    batch_period: &str,
+) {
     let s3 = s3_section(target);
     let config = format!(
         r#"
@@ -43,10 +56,10 @@ poll_interval = "1s"
 timeout = "2s"
 [storage]
 path = '{}'
-commit_interval = "1s"
+commit_interval = "{commit_interval}"
 [s3]
 {s3}
-batch_period = "1m"
+batch_period = "{batch_period}"
 fleet_spread = "0s"
 [led]
 backend = "none"
