@@ -20,6 +20,31 @@ fn logger_with_region(args: &[&str], region: Option<&str>) -> Output {
     command.output().expect("run rainforest-logger")
 }
 
+/// config/example.toml.
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/config/example.toml");
+
+/// The example config with each `(line, replacement)` made; the line must be in it.
+fn example_with(changes: &[(&str, &str)]) -> String {
+    let mut config = std::fs::read_to_string(EXAMPLE).unwrap();
+    for (line, replacement) in changes {
+        assert!(config.contains(line), "{line:?} is not in {EXAMPLE}");
+        config = config.replace(line, replacement);
+    }
+    config
+}
+
+/// A `.toml` file holding `config`, removed when dropped.
+fn config_file(config: &str) -> tempfile::NamedTempFile {
+    let file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    std::fs::write(file.path(), config).unwrap();
+    file
+}
+
+/// `rainforest-logger check-config FILE`.
+fn check_config(file: &tempfile::NamedTempFile) -> Output {
+    logger(&["check-config", file.path().to_str().unwrap()])
+}
+
 fn text(output: &Output) -> String {
     format!(
         "{}{}",
@@ -30,8 +55,7 @@ fn text(output: &Output) -> String {
 
 #[test]
 fn example_config_is_valid() {
-    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/config/example.toml");
-    let output = logger(&["check-config", example]);
+    let output = logger(&["check-config", EXAMPLE]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert!(text(&output).contains("household   h-0001"));
     assert!(text(&output).contains("Wi-Fi       off (Ethernet only)"));
@@ -45,28 +69,15 @@ fn example_config_is_valid() {
 
 #[test]
 fn three_mistakes_are_listed_at_once_with_exit_code_1() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bad.toml");
-    std::fs::write(
-        &path,
-        r#"
-[household]
-id = "h-0001"
-[eagle]
-host = "192.168.1.20"
-cloud_id = "0123ab"
-install_code = "0123456789abcdef"
-pol_interval = "6s"
-timeout = "10 seconds"
-[s3]
-region = "us-east-1"
-"#,
-    )
-    .unwrap();
-    let output = logger(&["check-config", "--config", path.to_str().unwrap()]);
+    let bad = config_file(&example_with(&[
+        ("poll_interval = \"6s\"", "pol_interval = \"6s\""),
+        ("timeout = \"10s\"", "timeout = \"10 seconds\""),
+        ("bucket = \"iseif-rainforest\"", ""),
+    ]));
+    let output = logger(&["check-config", "--config", bad.path().to_str().unwrap()]);
     let out = text(&output);
     assert_eq!(output.status.code(), Some(1), "{out}");
-    let file = path.display().to_string();
+    let file = bad.path().display().to_string();
     for key in ["eagle.pol_interval", "eagle.timeout", "s3.bucket"] {
         assert!(
             out.lines().any(|l| l.contains(&file) && l.contains(key)),
@@ -82,11 +93,6 @@ region = "us-east-1"
 /// A region that would pick the upload host, and a prefix that climbs out of the bucket.
 #[test]
 fn check_config_refuses_a_region_or_prefix_that_moves_the_readings() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s3.toml");
-    let example =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/example.toml"))
-            .unwrap();
     let cases = [
         (
             "region = \"us-east-1\"",
@@ -105,14 +111,12 @@ fn check_config_refuses_a_region_or_prefix_that_moves_the_readings() {
         ),
     ];
     for (line, wrong, message) in cases {
-        std::fs::write(&path, example.replace(line, wrong)).unwrap();
-        let output = logger(&["check-config", path.to_str().unwrap()]);
+        let output = check_config(&config_file(&example_with(&[(line, wrong)])));
         let out = text(&output);
         assert_eq!(output.status.code(), Some(1), "{wrong}: {out}");
         assert!(out.contains(message), "{wrong}: {out}");
     }
-    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/config/example.toml");
-    let output = logger_with_region(&["check-config", example], Some("http://127.0.0.1:9000"));
+    let output = logger_with_region(&["check-config", EXAMPLE], Some("http://127.0.0.1:9000"));
     let out = text(&output);
     assert_eq!(output.status.code(), Some(1), "{out}");
     assert!(
@@ -130,17 +134,8 @@ fn missing_config_names_where_it_looked() {
 
 #[test]
 fn a_bad_install_code_is_not_echoed() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("secret.toml");
-    let example =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/example.toml"))
-            .unwrap();
-    std::fs::write(
-        &path,
-        example.replace("0123456789abcdef", "s3cr3t-wrong-code"),
-    )
-    .unwrap();
-    let output = logger(&["check-config", path.to_str().unwrap()]);
+    let secret = config_file(&example_with(&[("0123456789abcdef", "s3cr3t-wrong-code")]));
+    let output = check_config(&secret);
     assert_eq!(output.status.code(), Some(1));
     let out = text(&output);
     assert!(out.contains("eagle.install_code"), "{out}");
@@ -149,23 +144,15 @@ fn a_bad_install_code_is_not_echoed() {
 
 #[test]
 fn check_config_lists_wifi_and_ssh_problems_without_the_passphrase() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("wifi.toml");
-    let example =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/example.toml"))
-            .unwrap();
-    std::fs::write(
-        &path,
-        example
-            .replace("ssid = \"\"", "ssid = \"HomeNet\"")
-            .replace("passphrase = \"\"", "passphrase = \"Zq9!x\"")
-            .replace(
-                "authorized_keys = []",
-                "authorized_keys = [\"ssh-dss AAAA\"]",
-            ),
-    )
-    .unwrap();
-    let output = logger(&["check-config", path.to_str().unwrap()]);
+    let wifi = config_file(&example_with(&[
+        ("ssid = \"\"", "ssid = \"HomeNet\""),
+        ("passphrase = \"\"", "passphrase = \"Zq9!x\""),
+        (
+            "authorized_keys = []",
+            "authorized_keys = [\"ssh-dss AAAA\"]",
+        ),
+    ]));
+    let output = check_config(&wifi);
     let out = text(&output);
     assert_eq!(output.status.code(), Some(1), "{out}");
     for key in ["wifi.passphrase", "wifi.country", "ssh.authorized_keys[0]"] {
@@ -178,19 +165,11 @@ fn check_config_lists_wifi_and_ssh_problems_without_the_passphrase() {
 fn status_of_a_fresh_install_does_not_create_a_buffer() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("readings.db");
-    let path = dir.path().join("config.toml");
-    let example =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/example.toml"))
-            .unwrap();
-    std::fs::write(
-        &path,
-        example.replace(
-            "/var/lib/rainforest-logger/readings.db",
-            db.to_str().unwrap(),
-        ),
-    )
-    .unwrap();
-    let output = logger(&["status", "--config", path.to_str().unwrap()]);
+    let config = config_file(&example_with(&[(
+        "/var/lib/rainforest-logger/readings.db",
+        db.to_str().unwrap(),
+    )]));
+    let output = logger(&["status", "--config", config.path().to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert!(text(&output).contains("no buffer"));
     assert!(!db.exists());
@@ -252,27 +231,16 @@ fn version_is_printed() {
 #[test]
 fn an_http_s3_endpoint_with_credentials_is_accepted_with_a_warning() {
     // Regression (issue 12, item 15): accepted without a word.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("minio.toml");
-    std::fs::write(
-        &path,
-        r#"
-[household]
-id = "h-0001"
-[eagle]
-host = "192.168.1.20"
-cloud_id = "0123ab"
-install_code = "0123456789abcdef"
-[s3]
-bucket = "iseif-rainforest"
-endpoint = "http://minio.lan:9000"
-path_style = true
-access_key_id = "AKIDLOCAL"
-secret_access_key = "local-secret-key"
-"#,
-    )
-    .unwrap();
-    let output = logger(&["check-config", path.to_str().unwrap()]);
+    let minio = config_file(&example_with(&[
+        ("endpoint = \"\"", "endpoint = \"http://minio.lan:9000\""),
+        ("path_style = false", "path_style = true"),
+        ("access_key_id = \"\"", "access_key_id = \"AKIDLOCAL\""),
+        (
+            "secret_access_key = \"\"",
+            "secret_access_key = \"local-secret-key\"",
+        ),
+    ]));
+    let output = check_config(&minio);
     let out = text(&output);
     assert_eq!(output.status.code(), Some(0), "{out}");
     assert!(
