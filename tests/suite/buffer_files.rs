@@ -83,17 +83,10 @@ async fn readings_held_in_memory_are_bounded_by_bytes_not_only_by_count() {
     let mut dropped = 0;
     for i in 0..100 {
         let sample = MeterSample {
-            meter: "0x0013500100aa3ce7".into(),
-            meter_time: Utc.timestamp_opt(1_772_875_800 + i * 6, 0).unwrap(),
             // A value, so the recorder takes it for a reading (no values = meter not reporting).
             demand_kw: Some(rust_decimal::Decimal::new(1_250, 3)),
-            delivered_kwh: None,
-            received_kwh: None,
-            price: None,
-            currency: None,
             rate_label: Some(label.clone()),
-            tier: None,
-            anomalies: Vec::new(),
+            ..common::empty_sample(Utc.timestamp_opt(1_772_875_800 + i * 6, 0).unwrap())
         };
         match recorder.record(sample).await {
             Outcome::New {

@@ -32,15 +32,10 @@ fn sample(
 ) -> MeterSample {
     MeterSample {
         meter: meter.to_string(),
-        meter_time: time(meter_time),
         demand_kw,
         delivered_kwh,
         received_kwh,
-        price: None,
-        currency: None,
-        rate_label: None,
-        tier: None,
-        anomalies: Vec::new(),
+        ..common::empty_sample(time(meter_time))
     }
 }
 

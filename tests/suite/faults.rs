@@ -21,7 +21,7 @@ use common::s3::{S3Server, BUCKET};
 use common::FakeClock;
 use rainforest_eagle_sim::{Fault, Profile, ServedReading};
 use rainforest_logger::clock::Clock;
-use rainforest_logger::reading::{ClockStamp, Reading};
+use rainforest_logger::reading::Reading;
 use rainforest_logger::store::{SharedStore, Store};
 use rainforest_logger::upload::{S3Sink, UploadError, Uploader, DROPPED_EVENT};
 use rust_decimal::Decimal;
@@ -374,20 +374,13 @@ fn synthetic(start: chrono::DateTime<Utc>, n: u32) -> ServedReading {
 fn as_reading(served: &ServedReading) -> Reading {
     Reading {
         meter: served.hardware_address.clone(),
-        time: served.meter_time + chrono::Duration::milliseconds(500),
         meter_time: Some(served.meter_time),
         demand_kw: Some(served.demand_kw),
         delivered_kwh: served.delivered_kwh,
         received_kwh: Some(served.received_kwh),
         price: served.price,
         currency: Some("USD".into()),
-        rate_label: None,
-        tier: None,
-        clock: ClockStamp {
-            synced: true,
-            boot_id: common::FAKE_BOOT_ID.into(),
-            monotonic_ms: 1,
-        },
+        ..common::empty_reading(served.meter_time + chrono::Duration::milliseconds(500))
     }
 }
 

@@ -37,16 +37,10 @@ struct FakeMeter {
 
 fn sample(contact: i64, delivered: &str) -> MeterSample {
     MeterSample {
-        meter: "0x0013500100aa3ce7".into(),
-        meter_time: DateTime::<Utc>::from_timestamp(1_700_000_000 + contact, 0).unwrap(),
         demand_kw: Some(Decimal::new(-3712, 3)),
         delivered_kwh: Some(delivered.parse().unwrap()),
         received_kwh: Some(Decimal::ZERO),
-        price: None,
-        currency: None,
-        rate_label: None,
-        tier: None,
-        anomalies: Vec::new(),
+        ..common::empty_sample(DateTime::<Utc>::from_timestamp(1_700_000_000 + contact, 0).unwrap())
     }
 }
 

@@ -1,6 +1,8 @@
 //! Integration tests of the SQLite buffer through its public API; raw `rusqlite` connections
 //! stand in for outside actors (a pruner, another program, a damaged card).
 
+use crate::common;
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -44,20 +46,12 @@ fn full(i: i64) -> Reading {
 fn sparse(i: i64) -> Reading {
     Reading {
         meter: "legacy-mac".into(),
-        time: at(1_000 + i),
-        meter_time: None,
-        demand_kw: None,
-        delivered_kwh: None,
-        received_kwh: None,
-        price: None,
-        currency: None,
-        rate_label: None,
-        tier: None,
         clock: ClockStamp {
             synced: false,
             boot_id: "b".into(),
             monotonic_ms: 0,
         },
+        ..common::empty_reading(at(1_000 + i))
     }
 }
 

@@ -17,12 +17,14 @@
 //! sector writes cannot be produced from inside one process; SQLite's own crash tests cover
 //! that layer.
 
+use crate::common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
-use rainforest_logger::reading::{ClockStamp, Reading};
+use rainforest_logger::reading::Reading;
 use rainforest_logger::store::{Pruned, Store};
 use rust_decimal::Decimal;
 
@@ -78,22 +80,13 @@ impl Model {
         let time = self.now();
         self.made += 1;
         Reading {
-            meter: "0x0013500100aa3ce7".into(),
-            time,
             meter_time: Some(time),
             demand_kw: Some(Decimal::new(self.made * 37 % 5000 - 1000, 3)),
             delivered_kwh: Some(Decimal::new(1_000_000 + self.made, 3)),
             received_kwh: Some(Decimal::ZERO),
-            price: None,
-            currency: None,
             // A long label: ten rows fill a page, so size limits fall between rows.
             rate_label: Some(format!("{:-<360}", self.made)),
-            tier: None,
-            clock: ClockStamp {
-                synced: true,
-                boot_id: "b".into(),
-                monotonic_ms: 1,
-            },
+            ..common::empty_reading(time)
         }
     }
 

@@ -75,16 +75,12 @@ impl MeterSource for StallingMeter {
         }
         self.polls += 1;
         Ok(MeterSample {
-            meter: "0x0013500100aa3ce7".into(),
-            meter_time: DateTime::<Utc>::from_timestamp(1_700_000_000 + self.polls, 0).unwrap(),
             demand_kw: Some(Decimal::new(1234, 3)),
             delivered_kwh: Some(Decimal::new(100 + self.polls, 0)),
             received_kwh: Some(Decimal::ZERO),
-            price: None,
-            currency: None,
-            rate_label: None,
-            tier: None,
-            anomalies: Vec::new(),
+            ..common::empty_sample(
+                DateTime::<Utc>::from_timestamp(1_700_000_000 + self.polls, 0).unwrap(),
+            )
         })
     }
 }

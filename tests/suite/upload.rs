@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use common::binary::{write_config, Logger, Target};
-use common::s3::{self, Answer, HostileEndpoint, S3Server, ACCESS_KEY, BUCKET, SECRET_KEY};
+use common::s3::{self, Answer, HostileEndpoint, S3Server, ACCESS_KEY, SECRET_KEY};
 use common::FakeClock;
 use rainforest_logger::clock::Clock;
-use rainforest_logger::config::{Endpoint, S3Settings, Secret};
+use rainforest_logger::config::{S3Settings, Secret};
 use rainforest_logger::reading::{ClockStamp, Reading};
 use rainforest_logger::store::{SharedStore, Store};
 use rainforest_logger::upload::{
@@ -28,18 +28,13 @@ fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 7, 9, 0, 0).unwrap()
 }
 
+/// The test logger's settings (common::s3::settings_for) under `study/`, hourly, signing
+/// with `secret`.
 fn s3_settings(endpoint: &str, secret: &str) -> S3Settings {
     S3Settings {
-        bucket: BUCKET.into(),
-        region: "us-east-1".into(),
-        endpoint: Endpoint::Custom(endpoint.into()),
-        path_style: true,
         prefix: "study/".into(),
-        access_key_id: Some(Secret::new(ACCESS_KEY)),
         secret_access_key: Some(Secret::new(secret)),
-        batch_period: HOUR,
-        key_template: None,
-        fleet_spread: Duration::ZERO,
+        ..s3::settings_for(endpoint, HOUR)
     }
 }
 
@@ -49,22 +44,18 @@ fn policy(household: &str) -> UploadPolicy {
 }
 
 fn reading(time: DateTime<Utc>, demand: &str, synced: bool, monotonic_ms: u64) -> Reading {
+    let base = common::empty_reading(time);
     Reading {
-        meter: "0x0013500100aa3ce7".into(),
-        time,
         meter_time: Some(time),
         demand_kw: Some(Decimal::from_str(demand).unwrap()),
         delivered_kwh: Some(Decimal::from_str("2853.662").unwrap()),
         received_kwh: Some(Decimal::ZERO),
-        price: None,
-        currency: None,
-        rate_label: None,
-        tier: None,
         clock: ClockStamp {
             synced,
-            boot_id: common::FAKE_BOOT_ID.into(),
             monotonic_ms,
+            ..base.clock
         },
+        ..base
     }
 }
 

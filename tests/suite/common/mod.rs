@@ -5,6 +5,7 @@ pub mod card;
 pub mod chromium;
 pub mod clock;
 pub mod fleet;
+pub mod http;
 pub mod reconcile;
 pub mod replay;
 pub mod rig;
@@ -21,7 +22,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rainforest_eagle_sim::{self as sim, SimConfig, SimHandle};
 use rainforest_logger::config::{ApiKind, EagleSettings, Secret};
-use rainforest_logger::reading::ClockStamp;
+use rainforest_logger::eagle::MeterSample;
+use rainforest_logger::reading::{ClockStamp, Reading};
 
 /// Credentials the simulator accepts by default.
 pub const CLOUD_ID: &str = "0123ab";
@@ -56,17 +58,15 @@ pub async fn start_simulator(meter_update: Duration) -> SimHandle {
     .unwrap()
 }
 
-/// A reading of 1 kW taken at `time` (clock synced) of a meter that last updated at
-/// `meter_time`: enough for tests that count readings rather than read their values.
-pub fn one_kw_reading(
-    time: DateTime<Utc>,
-    meter_time: DateTime<Utc>,
-) -> rainforest_logger::reading::Reading {
-    rainforest_logger::reading::Reading {
+/// A reading taken at `time` (clock synced, [`FAKE_BOOT_ID`]) of the simulator's meter,
+/// with no meter time and no value: what tests fill in with struct-update syntax,
+/// `Reading { demand_kw: .., ..empty_reading(time) }`.
+pub fn empty_reading(time: DateTime<Utc>) -> Reading {
+    Reading {
         meter: "0x0013500100aa3ce7".into(),
         time,
-        meter_time: Some(meter_time),
-        demand_kw: Some(rust_decimal::Decimal::ONE),
+        meter_time: None,
+        demand_kw: None,
         delivered_kwh: None,
         received_kwh: None,
         price: None,
@@ -78,5 +78,32 @@ pub fn one_kw_reading(
             boot_id: FAKE_BOOT_ID.into(),
             monotonic_ms: 1,
         },
+    }
+}
+
+/// What the simulator's meter reported at `meter_time`: no value yet, for tests to fill in
+/// with struct-update syntax, `MeterSample { demand_kw: .., ..empty_sample(meter_time) }`.
+pub fn empty_sample(meter_time: DateTime<Utc>) -> MeterSample {
+    MeterSample {
+        meter: "0x0013500100aa3ce7".into(),
+        meter_time,
+        demand_kw: None,
+        delivered_kwh: None,
+        received_kwh: None,
+        price: None,
+        currency: None,
+        rate_label: None,
+        tier: None,
+        anomalies: Vec::new(),
+    }
+}
+
+/// A reading of 1 kW taken at `time` (clock synced) of a meter that last updated at
+/// `meter_time`: enough for tests that count readings rather than read their values.
+pub fn one_kw_reading(time: DateTime<Utc>, meter_time: DateTime<Utc>) -> Reading {
+    Reading {
+        meter_time: Some(meter_time),
+        demand_kw: Some(rust_decimal::Decimal::ONE),
+        ..empty_reading(time)
     }
 }

@@ -10,7 +10,6 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -32,32 +31,20 @@ impl Replay {
             .await
             .unwrap();
         let addr = listener.local_addr().unwrap();
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    return;
-                };
-                let answer = answer.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |request: Request<hyper::body::Incoming>| {
-                        let answer = answer.clone();
-                        async move {
-                            let body = request.into_body().collect().await;
-                            let body = body.map(|b| b.to_bytes()).unwrap_or_default();
-                            let reply = answer(&String::from_utf8_lossy(&body));
-                            let response = Response::builder()
-                                .header("Content-Type", "text/html")
-                                .body(Full::new(Bytes::from(reply)))
-                                .unwrap();
-                            Ok::<_, Infallible>(response)
-                        }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
+        let service = service_fn(move |request: Request<hyper::body::Incoming>| {
+            let answer = answer.clone();
+            async move {
+                let body = request.into_body().collect().await;
+                let body = body.map(|b| b.to_bytes()).unwrap_or_default();
+                let reply = answer(&String::from_utf8_lossy(&body));
+                let response = Response::builder()
+                    .header("Content-Type", "text/html")
+                    .body(Full::new(Bytes::from(reply)))
+                    .unwrap();
+                Ok::<_, Infallible>(response)
             }
         });
+        let task = super::http::serve(listener, service);
         Replay { addr, task }
     }
 

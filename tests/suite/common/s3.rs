@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use hyper::service::{service_fn, Service};
 
-use hyper_util::rt::TokioIo;
 use rainforest_logger::config::{Endpoint, S3Settings, Secret};
 use rainforest_logger::upload::{KeyTemplate, UploadPolicy, CHECK_EVERY, SETTLE};
 use s3s::auth::SimpleAuth;
@@ -66,29 +65,17 @@ impl S3Server {
         let addr = listener.local_addr().unwrap();
         let traffic = Arc::new(Traffic::default());
         let counted = traffic.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((socket, _)) = listener.accept().await else {
-                    continue;
-                };
-                let (service, traffic) = (service.clone(), counted.clone());
-                let slowed = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                    let (service, traffic) = (service.clone(), traffic.clone());
-                    async move {
-                        traffic.began.fetch_add(1, Ordering::SeqCst);
-                        tokio::time::sleep(latency).await;
-                        let response = Service::call(&service, request).await;
-                        traffic.answered.fetch_add(1, Ordering::SeqCst);
-                        response
-                    }
-                });
-                tokio::spawn(async move {
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(socket), slowed)
-                        .await;
-                });
+        let slowed = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+            let (service, traffic) = (service.clone(), counted.clone());
+            async move {
+                traffic.began.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(latency).await;
+                let response = Service::call(&service, request).await;
+                traffic.answered.fetch_add(1, Ordering::SeqCst);
+                response
             }
         });
+        let task = super::http::serve(listener, slowed);
         S3Server {
             addr,
             root: root.to_path_buf(),
@@ -210,26 +197,14 @@ impl HostileEndpoint {
         let requests = Arc::new(std::sync::Mutex::new(Vec::new()));
         let body_bytes_sent = Arc::new(AtomicU64::new(0));
         let (logged, counted) = (requests.clone(), body_bytes_sent.clone());
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((socket, _)) = listener.accept().await else {
-                    continue;
-                };
-                let (answer, logged, counted) = (answer.clone(), logged.clone(), counted.clone());
-                let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                    let line = format!("{} {}", request.method(), request.uri().path());
-                    logged.lock().unwrap().push(line);
-                    let reply = answer(request.method(), request.uri().path(), addr);
-                    let counted = counted.clone();
-                    async move { Ok::<_, std::convert::Infallible>(respond(reply, counted)) }
-                });
-                tokio::spawn(async move {
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(socket), service)
-                        .await;
-                });
-            }
+        let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+            let line = format!("{} {}", request.method(), request.uri().path());
+            logged.lock().unwrap().push(line);
+            let reply = answer(request.method(), request.uri().path(), addr);
+            let counted = counted.clone();
+            async move { Ok::<_, std::convert::Infallible>(respond(reply, counted)) }
         });
+        let task = super::http::serve(listener, service);
         HostileEndpoint {
             addr,
             requests,

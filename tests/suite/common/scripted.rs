@@ -9,10 +9,8 @@ use std::sync::{Arc, Mutex};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -67,36 +65,25 @@ impl ScriptedServer {
         let addr = listener.local_addr().unwrap();
         let received = Arc::new(Mutex::new(Vec::new()));
         let (log, script) = (received.clone(), Arc::new(script));
-        let task = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let (log, script) = (log.clone(), script.clone());
-                tokio::spawn(async move {
-                    let service = service_fn(move |req: Request<Incoming>| {
-                        let (log, script) = (log.clone(), script.clone());
-                        async move {
-                            let authorization = req
-                                .headers()
-                                .get(hyper::header::AUTHORIZATION)
-                                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-                            let body = req.into_body().collect().await.unwrap().to_bytes();
-                            let body = String::from_utf8_lossy(&body).into_owned();
-                            let answer = script(&body);
-                            log.lock().unwrap().push(Received { authorization });
-                            let mut response = Response::builder().status(answer.status);
-                            if let Some(location) = answer.location {
-                                response = response.header(hyper::header::LOCATION, location);
-                            }
-                            Ok::<_, Infallible>(
-                                response.body(Full::new(Bytes::from(answer.body))).unwrap(),
-                            )
-                        }
-                    });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
+        let service = service_fn(move |req: Request<Incoming>| {
+            let (log, script) = (log.clone(), script.clone());
+            async move {
+                let authorization = req
+                    .headers()
+                    .get(hyper::header::AUTHORIZATION)
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+                let body = req.into_body().collect().await.unwrap().to_bytes();
+                let body = String::from_utf8_lossy(&body).into_owned();
+                let answer = script(&body);
+                log.lock().unwrap().push(Received { authorization });
+                let mut response = Response::builder().status(answer.status);
+                if let Some(location) = answer.location {
+                    response = response.header(hyper::header::LOCATION, location);
+                }
+                Ok::<_, Infallible>(response.body(Full::new(Bytes::from(answer.body))).unwrap())
             }
         });
+        let task = super::http::serve(listener, service);
         ScriptedServer {
             addr,
             received,
