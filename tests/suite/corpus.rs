@@ -39,6 +39,11 @@ fn sample(
     }
 }
 
+/// Checks that the EAGLE-200 reply `fixture` is read as `expected`.
+async fn assert_reads(fixture: &str, expected: MeterSample) {
+    assert_eq!(poll_eagle200(fixture).await.unwrap(), expected, "{fixture}");
+}
+
 /// The text between `<name>` and `</name>` in `xml`.
 fn element<'a>(xml: &'a str, name: &str) -> &'a str {
     let open = format!("<{name}>");
@@ -79,12 +84,7 @@ async fn eagle200_2017_manual_inline_unit() {
         None,
         None,
     );
-    assert_eq!(
-        poll_eagle200("device_query_2017_one_variable.xml")
-            .await
-            .unwrap(),
-        expected
-    );
+    assert_reads("device_query_2017_one_variable.xml", expected).await;
 }
 
 #[tokio::test]
@@ -102,12 +102,7 @@ async fn eagle200_2018_inline_units_six_decimals() {
             dec("0"),
         )
     };
-    assert_eq!(
-        poll_eagle200("device_query_2018_inline_units.xml")
-            .await
-            .unwrap(),
-        expected
-    );
+    assert_reads("device_query_2018_inline_units.xml", expected).await;
 }
 
 #[tokio::test]
@@ -128,10 +123,7 @@ async fn eagle200_2019_all_variables() {
             dec("0"),
         )
     };
-    assert_eq!(
-        poll_eagle200("device_query_all_2019.xml").await.unwrap(),
-        expected
-    );
+    assert_reads("device_query_all_2019.xml", expected).await;
 }
 
 #[tokio::test]
@@ -150,10 +142,7 @@ async fn eagle200_2021_price_invalid() {
             dec("0"),
         )
     };
-    assert_eq!(
-        poll_eagle200("device_query_2021.xml").await.unwrap(),
-        expected
-    );
+    assert_reads("device_query_2021.xml", expected).await;
 }
 
 #[tokio::test]
@@ -169,12 +158,7 @@ async fn eagle200_2021_negative_demand_wrap() {
         dec("5120.115"),
         dec("841.207"),
     );
-    assert_eq!(
-        poll_eagle200("device_query_negative_wrap.xml")
-            .await
-            .unwrap(),
-        expected
-    );
+    assert_reads("device_query_negative_wrap.xml", expected).await;
 }
 
 #[tokio::test]
@@ -188,10 +172,7 @@ async fn eagle200_2021_inline_unit_and_units_element() {
         dec("1201.5"),
         dec("0"),
     );
-    assert_eq!(
-        poll_eagle200("device_query_hybrid.xml").await.unwrap(),
-        expected
-    );
+    assert_reads("device_query_hybrid.xml", expected).await;
 }
 
 #[tokio::test]
@@ -205,12 +186,7 @@ async fn eagle200_raw_ampersand_in_a_description() {
         dec("91937.25"),
         None,
     );
-    assert_eq!(
-        poll_eagle200("device_query_raw_ampersand.xml")
-            .await
-            .unwrap(),
-        expected
-    );
+    assert_reads("device_query_raw_ampersand.xml", expected).await;
 }
 
 #[tokio::test]
@@ -224,12 +200,7 @@ async fn eagle3_2025_demand_none() {
         dec("3310.118"),
         None,
     );
-    assert_eq!(
-        poll_eagle200("device_query_eagle3_value_none.xml")
-            .await
-            .unwrap(),
-        expected
-    );
+    assert_reads("device_query_eagle3_value_none.xml", expected).await;
 }
 
 #[tokio::test]

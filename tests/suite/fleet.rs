@@ -156,28 +156,20 @@ async fn mixed_fleet_summary_counts_attention_order_and_exit_status() {
     let put = |id: &str, body: &[u8], stored| {
         put_status(&bucket, &format!("household={id}.json"), body, stored)
     };
-    for id in ["h-fine-1", "h-fine-2", "h-fine-3"] {
-        put(id, &heartbeat(id, now, "healthy", 1.0).to_json(), now);
-    }
-    put(
-        "h-stale",
-        &heartbeat("h-stale", now, "healthy", 1.0).to_json(),
-        now - Duration::hours(5),
-    );
-    for (id, led) in [
-        ("h-eagle", "EAGLE unreachable"),
-        ("h-meter", "meter not reporting"),
-        ("h-upload", "upload failing"),
-        ("h-config", "config error"),
-        ("h-storage", "storage failure"),
+    for (id, led, share, stored) in [
+        ("h-fine-1", "healthy", 1.0, now),
+        ("h-fine-2", "healthy", 1.0, now),
+        ("h-fine-3", "healthy", 1.0, now),
+        ("h-stale", "healthy", 1.0, now - Duration::hours(5)),
+        ("h-eagle", "EAGLE unreachable", 1.0, now),
+        ("h-meter", "meter not reporting", 1.0, now),
+        ("h-upload", "upload failing", 1.0, now),
+        ("h-config", "config error", 1.0, now),
+        ("h-storage", "storage failure", 1.0, now),
+        ("h-half", "healthy", 0.5, now),
     ] {
-        put(id, &heartbeat(id, now, led, 1.0).to_json(), now);
+        put(id, &heartbeat(id, now, led, share).to_json(), stored);
     }
-    put(
-        "h-half",
-        &heartbeat("h-half", now, "healthy", 0.5).to_json(),
-        now,
-    );
     put("h-broken", b"\x00\x1b[31m not json", now);
     put(
         "h-liar",
@@ -276,26 +268,14 @@ async fn html_report_renders_in_headless_chromium() {
     let put = |id: &str, body: &[u8], stored| {
         put_status(&target, &format!("household={id}.json"), body, stored)
     };
-    put(
-        "h-fine",
-        &heartbeat("h-fine", now, "healthy", 1.0).to_json(),
-        now,
-    );
-    put(
-        "h-fine-2",
-        &heartbeat("h-fine-2", now, "healthy", 1.0).to_json(),
-        now,
-    );
-    put(
-        "h-half",
-        &heartbeat("h-half", now, "healthy", 0.6).to_json(),
-        now,
-    );
-    put(
-        "h-eagle",
-        &heartbeat("h-eagle", now, "EAGLE unreachable", 1.0).to_json(),
-        now,
-    );
+    for (id, led, share) in [
+        ("h-fine", "healthy", 1.0),
+        ("h-fine-2", "healthy", 1.0),
+        ("h-half", "healthy", 0.6),
+        ("h-eagle", "EAGLE unreachable", 1.0),
+    ] {
+        put(id, &heartbeat(id, now, led, share).to_json(), now);
+    }
     put("h-markup", b"<script>alert(1)</script>", now);
     let config = dir.path().join("admin.toml");
     write_admin_config(&config, Target::Directory(&target));

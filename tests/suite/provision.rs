@@ -57,6 +57,13 @@ impl Card {
         Run::new(output)
     }
 
+    /// [`Card::provision`], checking it exits with `code`.
+    fn provision_expecting(&self, code: i32) -> Run {
+        let run = self.provision();
+        assert_eq!(run.code, Some(code), "{}", run.all());
+        run
+    }
+
     fn path(&self, relative: &str) -> PathBuf {
         self.root.join(relative)
     }
@@ -131,8 +138,7 @@ fn good_config() -> String {
 fn writes_every_file_with_its_mode() {
     let card = Card::new();
     card.write_config(&good_config());
-    let run = card.provision();
-    assert_eq!(run.code, Some(0), "{}", run.all());
+    let run = card.provision_expecting(0);
     assert_eq!(
         run.stdout_lines(),
         [
@@ -195,15 +201,14 @@ fn open_and_psk_networks() {
     let psk = "0123456789abcdef".repeat(4);
     let wifi = format!("ssid = \"Café\"\npassphrase = \"{psk}\"\ncountry = \"US\"");
     card.write_config(&config("h-0001", &wifi, &[]));
-    let run = card.provision();
-    assert_eq!(run.code, Some(0), "{}", run.all());
+    let run = card.provision_expecting(0);
     let wpa = card.read(WPA);
     assert!(wpa.contains("\n\tssid=436166c3a9\n"), "{wpa}");
     assert!(wpa.contains(&format!("\n\tpsk={psk}\n")), "{wpa}");
     assert!(!run.all().contains(&psk), "{}", run.all());
 
     card.write_config(&config("h-0001", "ssid = \"Cafe\"\ncountry = \"US\"", &[]));
-    assert_eq!(card.provision().code, Some(0));
+    card.provision_expecting(0);
     let wpa = card.read(WPA);
     assert!(wpa.contains("\n\tkey_mgmt=NONE\n"), "{wpa}");
     assert!(!wpa.contains("psk"), "{wpa}");
@@ -213,7 +218,7 @@ fn open_and_psk_networks() {
 fn a_second_run_changes_nothing() {
     let card = Card::new();
     card.write_config(&good_config());
-    assert_eq!(card.provision().code, Some(0));
+    card.provision_expecting(0);
     let ssh_dir = || {
         let metadata = fs::metadata(card.path(SSH_DIR)).unwrap();
         (metadata.mtime_nsec(), metadata.ctime_nsec())
@@ -222,8 +227,7 @@ fn a_second_run_changes_nothing() {
     let before: Vec<_> = files.iter().map(|file| card.state(file)).collect();
     let ssh_dir_before = ssh_dir();
 
-    let run = card.provision();
-    assert_eq!(run.code, Some(0), "{}", run.all());
+    let run = card.provision_expecting(0);
     assert_eq!(
         run.stdout_lines(),
         ["unchanged: hostname, wifi, ssh, update"]
@@ -237,11 +241,10 @@ fn a_second_run_changes_nothing() {
 fn a_wrong_mode_alone_is_fixed() {
     let card = Card::new();
     card.write_config(&good_config());
-    assert_eq!(card.provision().code, Some(0));
+    card.provision_expecting(0);
     fs::set_permissions(card.path(WPA), fs::Permissions::from_mode(0o644)).unwrap();
     fs::set_permissions(card.path(SSH_DIR), fs::Permissions::from_mode(0o755)).unwrap();
-    let run = card.provision();
-    assert_eq!(run.code, Some(0), "{}", run.all());
+    let run = card.provision_expecting(0);
     assert_eq!(
         run.stdout_lines(),
         [
@@ -258,7 +261,7 @@ fn a_wrong_mode_alone_is_fixed() {
 fn no_ssid_removes_the_wifi_file_and_no_keys_the_authorized_keys() {
     let card = Card::new();
     card.write_config(&good_config());
-    assert_eq!(card.provision().code, Some(0));
+    card.provision_expecting(0);
     assert!(card.path(WPA).exists());
 
     card.write_config(&config(
@@ -266,8 +269,7 @@ fn no_ssid_removes_the_wifi_file_and_no_keys_the_authorized_keys() {
         "ssid = \"\"\ncountry = \"GB\"",
         &[ED25519, ECDSA],
     ));
-    let run = card.provision();
-    assert_eq!(run.code, Some(0), "{}", run.all());
+    let run = card.provision_expecting(0);
     assert_eq!(
         run.stdout_lines(),
         [
@@ -278,8 +280,7 @@ fn no_ssid_removes_the_wifi_file_and_no_keys_the_authorized_keys() {
     assert!(!card.path(WPA).exists());
 
     card.write_config(&config("H_0001", "", &[]));
-    let run = card.provision();
-    assert_eq!(run.code, Some(0), "{}", run.all());
+    let run = card.provision_expecting(0);
     assert_eq!(
         run.stdout_lines(),
         [
@@ -301,14 +302,13 @@ fn no_ssid_removes_the_wifi_file_and_no_keys_the_authorized_keys() {
 fn a_bad_passphrase_keeps_the_wifi_file_but_applies_the_rest() {
     let card = Card::new();
     card.write_config(&good_config());
-    assert_eq!(card.provision().code, Some(0));
+    card.provision_expecting(0);
     let wifi_before = card.state(WPA);
 
     let wrong = "Xq7#z";
     let wifi = format!("ssid = \"OtherNet\"\npassphrase = \"{wrong}\"\ncountry = \"GB\"");
     card.write_config(&config("h-0002", &wifi, &[ED25519]));
-    let run = card.provision();
-    assert_eq!(run.code, Some(1), "{}", run.all());
+    let run = card.provision_expecting(1);
     assert_eq!(card.state(WPA), wifi_before);
     assert_eq!(card.read(HOSTNAME), "rainforest-h-0002\n");
     assert!(card
@@ -340,11 +340,10 @@ fn a_bad_passphrase_keeps_the_wifi_file_but_applies_the_rest() {
 fn a_misspelt_wifi_section_keeps_the_wifi_file() {
     let card = Card::new();
     card.write_config(&good_config());
-    assert_eq!(card.provision().code, Some(0));
+    card.provision_expecting(0);
     let before = card.state(WPA);
     card.write_config(&good_config().replace("[wifi]", "[wfi]"));
-    let run = card.provision();
-    assert_eq!(run.code, Some(1), "{}", run.all());
+    let run = card.provision_expecting(1);
     assert_eq!(card.state(WPA), before);
     assert!(
         run.stderr
@@ -379,7 +378,7 @@ fn unknown_sections_or_keys_keep_wifi_and_ssh_exactly_as_they_were() {
     for (text, name) in misread {
         let card = Card::new();
         card.write_config(&good_config());
-        assert_eq!(card.provision().code, Some(0));
+        card.provision_expecting(0);
         let before = [card.state(WPA), card.state(AUTHORIZED_KEYS)];
 
         card.write_config(&text.replace("H_0001", "h-0002"));
@@ -408,7 +407,7 @@ fn unknown_sections_or_keys_keep_wifi_and_ssh_exactly_as_they_were() {
 fn unknown_names_hold_wifi_and_ssh_with_a_line_that_says_why() {
     let card = Card::new();
     card.write_config(&good_config());
-    assert_eq!(card.provision().code, Some(0));
+    card.provision_expecting(0);
     card.write_config(
         &good_config()
             .replace("[wifi]", "[WIFI]")
@@ -473,8 +472,7 @@ fn the_logger_sections_do_not_matter() {
         good_config()
     );
     card.write_config(&text);
-    let run = card.provision();
-    assert_eq!(run.code, Some(0), "{}", run.all());
+    card.provision_expecting(0);
     assert_eq!(card.read(HOSTNAME), "rainforest-h-0001-55b2ac8b\n");
     assert!(card.path(WPA).exists());
     assert!(card.path(AUTHORIZED_KEYS).exists());
@@ -484,20 +482,18 @@ fn the_logger_sections_do_not_matter() {
 fn a_file_that_is_not_toml_or_missing_applies_nothing() {
     let card = Card::new();
     card.write_config(&good_config().replace("[ssh]", "[ssh"));
-    let run = card.provision();
-    assert_eq!(run.code, Some(1), "{}", run.all());
+    let run = card.provision_expecting(1);
     assert!(run.stderr.contains("invalid TOML"), "{}", run.stderr);
     assert_eq!(fs::read_dir(&card.root).unwrap().count(), 0);
 
     card.write_config(&good_config());
-    assert_eq!(card.provision().code, Some(0));
+    card.provision_expecting(0);
     let before: Vec<_> = [HOSTNAME, WPA, AUTHORIZED_KEYS]
         .iter()
         .map(|file| card.state(file))
         .collect();
     card.write_config(&config("h-0002", "ssid = \"\"", &[]).replace("[ssh]", "[ssh"));
-    let run = card.provision();
-    assert_eq!(run.code, Some(1), "{}", run.all());
+    card.provision_expecting(1);
     let after: Vec<_> = [HOSTNAME, WPA, AUTHORIZED_KEYS]
         .iter()
         .map(|file| card.state(file))
@@ -505,8 +501,7 @@ fn a_file_that_is_not_toml_or_missing_applies_nothing() {
     assert_eq!(before, after);
 
     fs::remove_file(&card.config).unwrap();
-    let run = card.provision();
-    assert_eq!(run.code, Some(1), "{}", run.all());
+    let run = card.provision_expecting(1);
     assert!(run.stderr.contains(&card.config.display().to_string()));
 }
 
@@ -530,8 +525,7 @@ fn a_write_that_fails_is_exit_2_and_the_other_parts_are_applied() {
     // A directory where /etc/hostname should be: the OS refuses to read or replace it.
     fs::create_dir_all(card.path(HOSTNAME)).unwrap();
     card.write_config(&good_config());
-    let run = card.provision();
-    assert_eq!(run.code, Some(2), "{}", run.all());
+    let run = card.provision_expecting(2);
     let hostname = card.path(HOSTNAME).display().to_string();
     assert!(run.stderr.contains(&hostname), "{}", run.stderr);
     assert!(card.path(WPA).exists());
@@ -544,7 +538,7 @@ fn a_write_that_fails_is_exit_2_and_the_other_parts_are_applied() {
 fn paths_are_under_the_root() {
     let card = Card::new();
     card.write_config(&good_config());
-    assert_eq!(card.provision().code, Some(0));
+    card.provision_expecting(0);
     let mut written: Vec<PathBuf> = Vec::new();
     collect_files(&card.root, &mut written);
     let mut relative: Vec<String> = written
@@ -600,8 +594,7 @@ fn the_channel_picks_the_suite_and_off_stops_updates() {
     fs::write(card.path(APT_SOURCE), IMAGE_SOURCE).unwrap();
 
     card.write_config(&with_update("canary"));
-    let run = card.provision();
-    assert_eq!(run.code, Some(0), "{}", run.all());
+    let run = card.provision_expecting(0);
     assert_eq!(
         card.read(APT_SOURCE),
         IMAGE_SOURCE.replace("stable", "canary")
@@ -647,13 +640,12 @@ fn the_channel_picks_the_suite_and_off_stops_updates() {
     assert!(line.starts_with("update: canary nightly at "), "{line}");
 
     card.write_config(&with_update("stable"));
-    assert_eq!(card.provision().code, Some(0));
+    card.provision_expecting(0);
     assert_eq!(card.read(APT_SOURCE), IMAGE_SOURCE);
 
     // Off: the daily runs stop; the source entry keeps its suite for staff's manual upgrades.
     card.write_config(&with_update("off"));
-    let run = card.provision();
-    assert_eq!(run.code, Some(0), "{}", run.all());
+    let run = card.provision_expecting(0);
     assert!(
         run.stdout
             .contains("update: off (update.channel = \"off\")\n"),
@@ -675,7 +667,7 @@ fn a_mistake_in_update_or_household_leaves_the_previous_setting() {
     fs::create_dir_all(card.path(APT_SOURCE).parent().unwrap()).unwrap();
     fs::write(card.path(APT_SOURCE), IMAGE_SOURCE).unwrap();
     card.write_config(&with_update("canary"));
-    assert_eq!(card.provision().code, Some(0));
+    card.provision_expecting(0);
     let before = [APT_SOURCE, APT_CONF, LISTS_TIMER, UPGRADE_TIMER].map(|path| card.state(path));
 
     for broken in [
@@ -684,8 +676,7 @@ fn a_mistake_in_update_or_household_leaves_the_previous_setting() {
         with_update("off").replace("H_0001", "H 0001"),
     ] {
         card.write_config(&broken);
-        let run = card.provision();
-        assert_eq!(run.code, Some(1), "{}", run.all());
+        let run = card.provision_expecting(1);
         let after = [APT_SOURCE, APT_CONF, LISTS_TIMER, UPGRADE_TIMER].map(|path| card.state(path));
         assert_eq!(after, before, "{broken}");
         assert!(!run.stdout.contains("update: off"), "{}", run.stdout);
@@ -718,8 +709,7 @@ fn a_source_entry_without_suites_is_a_failure_naming_it() {
     )
     .unwrap();
     card.write_config(&with_update("stable"));
-    let run = card.provision();
-    assert_eq!(run.code, Some(2), "{}", run.all());
+    let run = card.provision_expecting(2);
     let source = card.path(APT_SOURCE).display().to_string();
     assert!(
         run.stderr
