@@ -166,11 +166,7 @@ async fn a_damaged_buffer_is_set_aside_loudly_and_logging_goes_on_in_a_new_one()
     }
     // The heartbeat says so.
     let heartbeat = bucket.join(format!("status/household={}.json", common::rig::HOUSEHOLD));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !heartbeat.exists() {
-        assert!(std::time::Instant::now() < deadline, "no heartbeat");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    common::rig::wait_until("a heartbeat", || heartbeat.exists()).await;
     let beat: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&heartbeat).unwrap()).unwrap();
     let field = beat["buffer_set_aside"].as_str().unwrap_or_default();

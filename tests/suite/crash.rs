@@ -9,7 +9,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::binary::{write_config_timed, Logger, Target};
-use common::rig::wait_until;
 use rainforest_logger::reading::StoredReading;
 use rainforest_logger::store::Store;
 
@@ -24,13 +23,8 @@ fn rows(db: &Path) -> Vec<StoredReading> {
 }
 
 async fn wait_for_rows(db: &Path, at_least: usize) -> Vec<StoredReading> {
-    let mut now = Vec::new();
-    wait_until(&format!("{at_least} rows"), || {
-        now = rows(db);
-        now.len() >= at_least
-    })
-    .await;
-    now
+    let what = format!("{at_least} rows");
+    common::wait_for(&what, || rows(db), |rows| rows.len() >= at_least).await
 }
 
 /// A config polling the simulator at `eagle` every second into `db`, committing every
@@ -107,13 +101,9 @@ fn journaled(db: &Path) -> Vec<(i64, i64)> {
 /// Waits until the journal holds at least `at_least` readings with a seq above `after` (so
 /// a starting daemon has replaced what an earlier run left), and returns all it holds.
 async fn wait_for_journaled(db: &Path, after: i64, at_least: usize) -> Vec<(i64, i64)> {
-    let mut records = Vec::new();
-    wait_until(&format!("{at_least} journaled after seq {after}"), || {
-        records = journaled(db);
-        records.iter().filter(|(seq, _)| *seq > after).count() >= at_least
-    })
-    .await;
-    records
+    let what = format!("{at_least} journaled after seq {after}");
+    let new = |records: &Vec<(i64, i64)>| records.iter().filter(|(seq, _)| *seq > after).count();
+    common::wait_for(&what, || journaled(db), |records| new(records) >= at_least).await
 }
 
 /// The (seq, meter_time) of every committed row.

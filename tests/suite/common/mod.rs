@@ -25,6 +25,18 @@ use rainforest_logger::config::{ApiKind, EagleSettings, Secret};
 use rainforest_logger::eagle::MeterSample;
 use rainforest_logger::reading::{ClockStamp, Reading};
 
+/// Reads `read` until what it returns satisfies `done`, and returns that; fails the test as
+/// [`rig::wait_until`] does.
+pub async fn wait_for<T>(what: &str, mut read: impl FnMut() -> T, done: impl Fn(&T) -> bool) -> T {
+    let mut value = read();
+    rig::wait_until(what, || {
+        value = read();
+        done(&value)
+    })
+    .await;
+    value
+}
+
 /// Credentials the simulator accepts by default.
 pub const CLOUD_ID: &str = "0123ab";
 pub const INSTALL_CODE: &str = "0123456789abcdef";
