@@ -732,50 +732,35 @@ fn decode(text: &str, root: &str, key: &str, signed: bool) -> Decimal {
 async fn legacy_json_replies_decode_to_the_served_reading() {
     for profile in [Profile::Legacy, Profile::LegacyDivisorZero] {
         let sim = sim_with(profile, FROZEN).await;
+        // Every reply starts with who and when; demand and summation end with their scaling.
+        let header = ["DeviceMacId", "MeterMacId", "TimeStamp"];
+        let scaling = [
+            "Multiplier",
+            "Divisor",
+            "DigitsRight",
+            "DigitsLeft",
+            "SuppressLeadingZero",
+        ];
         let demand = ok(&sim, &legacy("get_instantaneous_demand", true)).await;
         assert_eq!(
             json_keys(&demand, "InstantaneousDemand"),
-            [
-                "DeviceMacId",
-                "MeterMacId",
-                "TimeStamp",
-                "Demand",
-                "Multiplier",
-                "Divisor",
-                "DigitsRight",
-                "DigitsLeft",
-                "SuppressLeadingZero"
-            ]
+            [&header[..], &["Demand"], &scaling].concat()
         );
         let summation = ok(&sim, &legacy("get_current_summation", true)).await;
         assert_eq!(
             json_keys(&summation, "CurrentSummation"),
             [
-                "DeviceMacId",
-                "MeterMacId",
-                "TimeStamp",
-                "SummationDelivered",
-                "SummationReceived",
-                "Multiplier",
-                "Divisor",
-                "DigitsRight",
-                "DigitsLeft",
-                "SuppressLeadingZero"
+                &header[..],
+                &["SummationDelivered", "SummationReceived"],
+                &scaling
             ]
+            .concat()
         );
         let price = ok(&sim, &legacy("get_price", true)).await;
+        let pricing = ["Price", "Currency", "TrailingDigits", "Tier", "RateLabel"];
         assert_eq!(
             json_keys(&price, "PriceCluster"),
-            [
-                "DeviceMacId",
-                "MeterMacId",
-                "TimeStamp",
-                "Price",
-                "Currency",
-                "TrailingDigits",
-                "Tier",
-                "RateLabel"
-            ]
+            [&header[..], &pricing].concat()
         );
 
         let served = sim.served();
