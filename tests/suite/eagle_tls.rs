@@ -249,6 +249,18 @@ async fn an_eagle_that_redirects_to_https_is_polled_over_https_and_the_log_says_
     assert_eq!(kept(&db), certificate_of(&sim));
 }
 
+/// A scripted EAGLE answering every request with a `status` redirect to `location`, and the
+/// error of the one poll made of it.
+async fn poll_redirected(status: u16, location: &str) -> (ScriptedServer, EagleError) {
+    let redirecting = {
+        let location = location.to_string();
+        ScriptedServer::start(move |_| Scripted::redirect(status, &location)).await
+    };
+    let settings = common::eagle_settings(&redirecting.base_url(), Duration::from_secs(2));
+    let error = Eagle::new(&settings).unwrap().poll().await.unwrap_err();
+    (redirecting, error)
+}
+
 #[tokio::test]
 async fn a_redirect_to_an_unreachable_https_address_names_the_redirect() {
     let closed = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
@@ -260,12 +272,7 @@ async fn a_redirect_to_an_unreachable_https_address_names_the_redirect() {
         "https://{}:{closed}/cgi-bin/post_manager",
         sim::ACCESS_POINT
     );
-    let redirecting = {
-        let location = location.clone();
-        ScriptedServer::start(move |_| Scripted::redirect(302, &location)).await
-    };
-    let settings = common::eagle_settings(&redirecting.base_url(), Duration::from_secs(2));
-    let error = Eagle::new(&settings).unwrap().poll().await.unwrap_err();
+    let (redirecting, error) = poll_redirected(302, &location).await;
     let message = error.to_string();
     assert_eq!(error.kind(), "connect", "{message}");
     assert!(
@@ -306,12 +313,7 @@ async fn other_redirects_are_errors_naming_their_target_and_the_credentials_stay
         ),
     ];
     for (status, location, shown) in cases {
-        let redirecting = {
-            let location = location.clone();
-            ScriptedServer::start(move |_| Scripted::redirect(status, &location)).await
-        };
-        let settings = common::eagle_settings(&redirecting.base_url(), Duration::from_secs(2));
-        let error = Eagle::new(&settings).unwrap().poll().await.unwrap_err();
+        let (redirecting, error) = poll_redirected(status, &location).await;
         let message = error.to_string();
         assert_eq!(error.kind(), "redirect", "{message}");
         assert!(
