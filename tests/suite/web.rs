@@ -233,6 +233,13 @@ fn config_with_web(dir: &Path, sim: SocketAddr, web: &str) -> std::path::PathBuf
     config
 }
 
+/// `run` with the config of [`config_with_web`], once it has stored a reading.
+async fn run_with_web(dir: &Path, sim: SocketAddr, web: &str) -> Logger {
+    let logger = Logger::start(&config_with_web(dir, sim, web));
+    wait_for_a_reading(&dir.join("readings.db")).await;
+    logger
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_serves_the_page_only_when_enabled() {
     let sim = common::start_simulator(Duration::from_millis(500)).await;
@@ -240,26 +247,16 @@ async fn run_serves_the_page_only_when_enabled() {
 
     // Off (listen given, enable left at its default): logging works, nothing listens.
     let dir = tempfile::tempdir().unwrap();
-    let config = config_with_web(
-        dir.path(),
-        sim.local_addr(),
-        &format!("[web]\nlisten = \"{page}\"\n"),
-    );
-    let logger = Logger::start(&config);
-    wait_for_a_reading(&dir.path().join("readings.db")).await;
+    let web = format!("[web]\nlisten = \"{page}\"\n");
+    let logger = run_with_web(dir.path(), sim.local_addr(), &web).await;
     let refused = TcpStream::connect(page).unwrap_err();
     assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
     logger.stop();
 
     // On: the page, with the reading `run` stored.
     let dir = tempfile::tempdir().unwrap();
-    let config = config_with_web(
-        dir.path(),
-        sim.local_addr(),
-        &format!("[web]\nenable = true\nlisten = \"{page}\"\n"),
-    );
-    let logger = Logger::start(&config);
-    wait_for_a_reading(&dir.path().join("readings.db")).await;
+    let web = format!("[web]\nenable = true\nlisten = \"{page}\"\n");
+    let logger = run_with_web(dir.path(), sim.local_addr(), &web).await;
     let html = wait_for_page(page).await;
     assert!(html.contains("<meta name=\"viewport\""), "{html}");
     assert!(html.contains(" kW</p>"), "no demand shown: {html}");
