@@ -10,7 +10,10 @@
 #[path = "support/peak_rss.rs"]
 mod peak_rss;
 
-#[path = "../tests/common/s3.rs"]
+#[path = "../tests/suite/common/http.rs"]
+mod http;
+
+#[path = "../tests/suite/common/s3.rs"]
 #[allow(dead_code)] // shared with the tests, which use all of it
 mod s3;
 

@@ -53,7 +53,7 @@ impl LedState {
     }
 
     /// What to do about the state: the "what to do" column of README's LED table, word for
-    /// word (tests/web.rs holds them together), for the household page.
+    /// word (tests/suite/web.rs holds them together), for the household page.
     pub fn advice(self) -> &'static str {
         match self {
             LedState::ConfigError => {
