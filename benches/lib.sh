@@ -40,10 +40,11 @@ start_sim() {
     sleep 0.5
 }
 
-# write_config FILE PORT POLL_INTERVAL [COMMIT_INTERVAL]: the shipped settings, except the
-# EAGLE on loopback, the buffer in $work, a directory as the bucket, no LED and no wait for NTP.
+# write_config FILE PORT POLL_INTERVAL [COMMIT_INTERVAL] [DIR]: the shipped settings, except
+# the EAGLE on loopback, the buffer and the bucket (a directory) in DIR (default $work), no LED
+# and no wait for NTP.
 write_config() {
-    local commit=${4:+"commit_interval = \"$4\""}
+    local commit=${4:+"commit_interval = \"$4\""} dir=${5:-$work}
     cat >"$1" <<TOML
 [household]
 id = "bench"
@@ -53,10 +54,10 @@ cloud_id = "0123ab"
 install_code = "0123456789abcdef"
 poll_interval = "$3"
 [storage]
-path = "$PWD/$work/readings.db"
+path = "$PWD/$dir/readings.db"
 $commit
 [s3]
-endpoint = "file://$PWD/$work/bucket"
+endpoint = "file://$PWD/$dir/bucket"
 [led]
 backend = "none"
 [clock]

@@ -4,6 +4,8 @@
 # loop, each against its own simulator of the same profile, all at the same poll rate.
 #
 #   benches/peers.sh [SECONDS] [INTERVAL_S]       (defaults: 300 s, 1 s)
+#   BASELINE=DIR benches/peers.sh …              (also DIR/rainforest-logger, e.g. a build of
+#                                                 an older commit, as poller "baseline")
 #
 # The meter updates every 0.5 s, so every poll brings a new reading: the daemon stores each in
 # SQLite (WAL, synchronous=FULL, one transaction each); the peers append a JSON line each
@@ -20,15 +22,19 @@ bench_setup
 ensure_venv
 
 pollers=(daemon aioeagle requests)
+if [ -n "${BASELINE:-}" ]; then pollers=(daemon baseline aioeagle requests); fi
 declare -A pid sim_log
 for p in "${pollers[@]}"; do
     port=$(random_port)
     sim_log[$p]=$work/sim-$p.log
     start_sim "$port" "${sim_log[$p]}" --meter-update 500ms
     case $p in
-    daemon)
-        write_config "$work/config.toml" "$port" "${interval}s"
-        RUST_LOG=warn "$bin" run --config "$work/config.toml" 2>"$work/run.log" &
+    daemon | baseline)
+        mkdir -p "$work/$p"
+        write_config "$work/$p/config.toml" "$port" "${interval}s" "" "$work/$p"
+        daemon_bin=$bin
+        [ "$p" = daemon ] || daemon_bin=$BASELINE/rainforest-logger
+        RUST_LOG=warn "$daemon_bin" run --config "$work/$p/config.toml" 2>"$work/$p/run.log" &
         ;;
     *)
         "$venv/bin/python" benches/peers/poller.py "$p" "127.0.0.1:$port" 0123ab \
