@@ -71,13 +71,25 @@ ensure_venv() {
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r benches/peers/requirements.txt
 }
 
-# CPU seconds (user + system) a process has used so far.
+# CPU seconds (user + system) a process has used so far, in clock ticks (10 ms).
 cpu_seconds() {
     awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"
 }
 
+# CPU seconds its live threads have run so far, to the nanosecond (the first field of each
+# thread's schedstat): precise enough for a few hundred polls of a fraction of a millisecond.
+# A thread that exits takes its time with it, so a window must not outlive a thread the
+# process keeps only for a while (tokio's blocking threads: 10 s idle by default).
+cpu_seconds_precise() {
+    cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ns += $1} END {printf "%.6f", ns / 1e9}'
+}
+
 # Peak RSS of a process so far, in KiB.
 peak_rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+
+# Memory only this process holds (heap, stacks, written pages) now, in KiB: RSS without the
+# clean pages of its program and libraries, which it shares with the page cache.
+private_dirty_kib() { awk '/^Private_Dirty/ {print $2}' "/proc/$1/smaps_rollup"; }
 
 # device_query requests a simulator has logged.
 queries_served() { grep -c 'request device_query' "$1" || true; }

@@ -7,9 +7,9 @@
 #   BASELINE=DIR benches/peers.sh …              (also DIR/rainforest-logger, e.g. a build of
 #                                                 an older commit, as poller "baseline")
 #
-# The meter updates every 0.5 s, so every poll brings a new reading: the daemon stores each in
-# SQLite (WAL, synchronous=FULL, one transaction each); the peers append a JSON line each
-# (flushed, not fsynced), which is less work. CPU (utime+stime from /proc/PID/stat) is taken
+# The meter updates every 0.5 s, so every poll brings a new reading: the daemon journals each
+# (one write) and commits them to SQLite once a minute (the shipped storage.commit_interval);
+# the peers append a JSON line each (flushed, not fsynced). CPU (utime+stime from /proc/PID/stat) is taken
 # over the window after a 5 s start-up, polls are the device_query requests each simulator
 # logged in that window, peak RSS is VmHWM at the end.
 set -euo pipefail
@@ -47,16 +47,18 @@ done
 sleep 5
 declare -A cpu0 polls0
 for p in "${pollers[@]}"; do
-    cpu0[$p]=$(cpu_seconds "${pid[$p]}")
+    cpu0[$p]=$(cpu_seconds_precise "${pid[$p]}")
     polls0[$p]=$(queries_served "${sim_log[$p]}")
 done
 sleep "$seconds"
 printf 'window %d s at one poll every %s s; same simulator profile (eagle200-2019)\n' \
     "$seconds" "$interval"
-printf '%-10s %7s %9s %16s %14s\n' poller polls "CPU (s)" "CPU s/1000 polls" "peak RSS MiB"
+printf '%-10s %7s %9s %16s %14s %14s\n' poller polls "CPU (s)" "CPU s/1000 polls" "peak RSS MiB" \
+    "private MiB"
 for p in "${pollers[@]}"; do
-    cpu=$(awk -v a="${cpu0[$p]}" -v b="$(cpu_seconds "${pid[$p]}")" 'BEGIN {print b - a}')
+    cpu=$(awk -v a="${cpu0[$p]}" -v b="$(cpu_seconds_precise "${pid[$p]}")" 'BEGIN {print b - a}')
     polls=$(($(queries_served "${sim_log[$p]}") - polls0[$p]))
-    awk -v p="$p" -v n="$polls" -v c="$cpu" -v r="$(peak_rss_kib "${pid[$p]}")" 'BEGIN {
-        printf "%-10s %7d %9.2f %16.2f %14.1f\n", p, n, c, 1000 * c / n, r / 1024 }'
+    awk -v p="$p" -v n="$polls" -v c="$cpu" -v r="$(peak_rss_kib "${pid[$p]}")" \
+        -v d="$(private_dirty_kib "${pid[$p]}")" 'BEGIN {
+        printf "%-10s %7d %9.3f %16.3f %14.1f %14.1f\n", p, n, c, 1000 * c / n, r / 1024, d / 1024 }'
 done

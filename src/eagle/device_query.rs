@@ -170,19 +170,20 @@ fn decode(
     let delivered_kwh = quantity(variables, DELIVERED, "kWh", &mut anomalies);
     let received_kwh = quantity(variables, RECEIVED, "kWh", &mut anomalies);
     let no_price = text(variables, PRICE_DIGITS) == Some(NO_PRICE_DIGITS);
-    let price = variables.lookup(PRICE).and_then(|(raw, name)| {
-        match parse_value(raw.value, None) {
-            Value::Number { value, .. } if !no_price => Some(value),
-            Value::Number { .. } | Value::Missing => None,
-            Value::Unparseable(text) => {
-                anomalies.push(Anomaly::Unparseable {
-                    variable: name.to_string(),
-                    text,
-                });
-                None
-            }
-        }
-    });
+    let price =
+        variables
+            .lookup(PRICE)
+            .and_then(|(raw, name)| match parse_value(raw.value, None) {
+                Value::Number { value, .. } if !no_price => Some(value),
+                Value::Number { .. } | Value::Missing => None,
+                Value::Unparseable(text) => {
+                    anomalies.push(Anomaly::Unparseable {
+                        variable: name.to_string(),
+                        text,
+                    });
+                    None
+                }
+            });
     let currency = variables
         .lookup(CURRENCY)
         .and_then(|(raw, name)| text_field::currency(raw.value?, name, &mut anomalies));
@@ -243,6 +244,21 @@ mod tests {
         assert_eq!(s.rate_label.as_deref(), Some("Block 1"));
         assert_eq!(s.tier, Some(0));
         assert!(s.anomalies.is_empty(), "{:?}", s.anomalies);
+    }
+
+    #[test]
+    fn a_variable_named_twice_counts_as_its_later_value_whatever_the_case() {
+        // The table is looked up case-insensitively and a repeated name is the later one, as
+        // when it was a map keyed by the lowercased name.
+        let body = fixture("device_query_all_2019.xml").replace(
+            "<Variable>\n          <Name>zigbee:InstantaneousDemand</Name>",
+            "<Variable><Name>ZIGBEE:INSTANTANEOUSDEMAND</Name><Value>9.5</Value>\
+             <Units>kW</Units></Variable>\n        <Variable>\n          \
+             <Name>zigbee:instantaneousdemand</Name>",
+        );
+        assert_eq!(parse_device_query(&body).unwrap().demand_kw, dec("2.79"));
+        let later = body.replace("<Value>2.790000</Value>", "<Value>1.25</Value>");
+        assert_eq!(parse_device_query(&later).unwrap().demand_kw, dec("1.25"));
     }
 
     #[test]
