@@ -71,6 +71,6 @@ async fn main() {
         total.as_secs_f64(),
         text.len() / 1024,
         html.len() / 1024,
-        peak_rss::vm_hwm_kib() / 1024
+        peak_rss::vm_hwm_kib("self") / 1024
     );
 }

@@ -101,17 +101,18 @@ impl Recorder {
         if !sample.has_values() {
             return Outcome::NoValues;
         }
-        let key = (sample.meter.clone(), sample.meter_time);
         let mut meter_time_backwards = false;
-        if let Some((meter, time)) = &self.last {
-            if *meter == key.0 {
-                if *time == key.1 {
+        match &mut self.last {
+            // The same meter as last time (every poll but the first): no copy of its address.
+            Some((meter, time)) if *meter == sample.meter => {
+                if *time == sample.meter_time {
                     return Outcome::Repeat;
                 }
-                meter_time_backwards = key.1 < *time;
+                meter_time_backwards = sample.meter_time < *time;
+                *time = sample.meter_time;
             }
+            last => *last = Some((sample.meter.clone(), sample.meter_time)),
         }
-        self.last = Some(key);
         let (reading, omitted_zero) = self.make_reading(sample);
         let dropped = self.enqueue(reading);
         let stored = self.write_waiting().await;
@@ -164,7 +165,12 @@ impl Recorder {
             sample.delivered_kwh
         };
         if let Some(delivered) = delivered_kwh {
-            self.last_delivered.insert(sample.meter.clone(), delivered);
+            match self.last_delivered.get_mut(&sample.meter) {
+                Some(last) => *last = delivered,
+                None => {
+                    self.last_delivered.insert(sample.meter.clone(), delivered);
+                }
+            }
         }
         // The stamp first: if NTP syncs between the two reads, the reading says "unsynced"
         // and its time is rebuilt later; the other order could pair a pre-sync time with
@@ -208,15 +214,20 @@ impl Recorder {
     /// failure) none, and they wait for the next tick. Readings the queue dropped meanwhile are
     /// counted in the buffer first, at once rather than with the minute's counters: the buffer
     /// takes writes again, and lost readings must be on record even if the power goes next.
+    /// The readings move to the store's thread and, on failure, back into the queue in their
+    /// order: no copy of them is made.
     async fn write_waiting(&mut self) -> Vec<StoredReading> {
         if self.dropped_uncounted > 0 {
             self.count_drops().await;
         }
-        let batch: Vec<Reading> = self.waiting.iter().cloned().collect();
+        let batch: Vec<Reading> = self.waiting.drain(..).collect();
         let written = self
             .store
             .call(move |store| {
-                let seqs = store.insert_all(&batch)?;
+                let seqs = match store.insert_all(&batch) {
+                    Ok(seqs) => seqs,
+                    Err(error) => return Err((error, batch)),
+                };
                 let stored = seqs
                     .into_iter()
                     .zip(batch)
@@ -228,17 +239,17 @@ impl Recorder {
                     .collect::<Vec<_>>();
                 // Journaled (or committed) either way: a failed commit leaves them in the
                 // journal, reported, and is retried; it must not send them round again.
-                Ok::<_, StoreError>((stored, store.commit_if_due()))
+                Ok((stored, store.commit_if_due()))
             })
             .await;
         match written {
             Ok((stored, committed)) => {
-                self.waiting.clear();
                 self.waiting_bytes = 0;
                 self.note_commit(committed);
                 stored
             }
-            Err(error) => {
+            Err((error, batch)) => {
+                self.waiting.extend(batch);
                 self.last_store_error = Some(error);
                 Vec::new()
             }

@@ -1,6 +1,5 @@
 //! `device_query` replies of the EAGLE-200 / EAGLE 3: one meter's variables → [`MeterSample`].
 
-use std::collections::HashMap;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
@@ -27,11 +26,16 @@ const TIER: &[&str] = &["zigbee:PriceTier"];
 /// `PriceTrailingDigits` of 255 is the firmware's "no price".
 const NO_PRICE_DIGITS: &str = "255";
 
-/// One variable: value text and units text, both trimmed.
-struct RawVariable {
-    value: Option<String>,
-    units: Option<String>,
+/// One variable as the reply has it: name, value text and units text, trimmed, borrowed from
+/// the parsed document (a reply carries about 30 variables, looked up a dozen times per poll).
+struct RawVariable<'a> {
+    name: &'a str,
+    value: Option<&'a str>,
+    units: Option<&'a str>,
 }
+
+/// The variables of one reply; when a name appears twice the later one counts.
+struct Variables<'a>(Vec<RawVariable<'a>>);
 
 /// Parses a `device_query` reply for the meter. A meter whose ConnectionStatus is not
 /// `Connected` gives [`EagleError::MeterNotJoined`]: its values are empty or stale.
@@ -80,45 +84,44 @@ pub fn parse_device_query(body: &str) -> Result<MeterSample, EagleError> {
     .map_err(|e| malformed(e.kind(), e.to_string()))?
 }
 
-/// Gathers every `<Variable>` under `<Components>` by lowercased name.
-fn collect_variables(components: roxmltree::Node<'_, '_>) -> HashMap<String, RawVariable> {
-    let mut variables = HashMap::new();
-    for variable in components.descendants().filter(|n| xml::is(*n, "Variable")) {
-        let Some(name) = xml::child_text(variable, "Name") else {
-            continue;
-        };
-        variables.insert(
-            name.to_ascii_lowercase(),
-            RawVariable {
-                value: xml::child_text(variable, "Value").map(str::to_string),
-                units: xml::child_text(variable, "Units").map(str::to_string),
-            },
-        );
-    }
-    variables
+/// Gathers every named `<Variable>` under `<Components>`.
+fn collect_variables<'a>(components: roxmltree::Node<'a, '_>) -> Variables<'a> {
+    let variables = components
+        .descendants()
+        .filter(|n| xml::is(*n, "Variable"))
+        .filter_map(|variable| {
+            Some(RawVariable {
+                name: xml::child_text(variable, "Name")?,
+                value: xml::child_text(variable, "Value"),
+                units: xml::child_text(variable, "Units"),
+            })
+        })
+        .collect();
+    Variables(variables)
 }
 
-/// The first variable present under any of `names`, with the name it was found under.
-fn lookup<'a>(
-    variables: &'a HashMap<String, RawVariable>,
-    names: &[&'static str],
-) -> Option<(&'a RawVariable, &'static str)> {
-    names.iter().find_map(|&name| {
-        variables
-            .get(&name.to_ascii_lowercase())
-            .map(|variable| (variable, name))
-    })
+impl<'a> Variables<'a> {
+    /// The first of `names` present (case-insensitive), with the name it was found under.
+    fn lookup(&self, names: &[&'static str]) -> Option<(&RawVariable<'a>, &'static str)> {
+        names.iter().find_map(|&name| {
+            self.0
+                .iter()
+                .rev()
+                .find(|variable| variable.name.eq_ignore_ascii_case(name))
+                .map(|variable| (variable, name))
+        })
+    }
 }
 
 /// A numeric variable in its base unit, or `None` (missing, or refused with an anomaly).
 fn quantity(
-    variables: &HashMap<String, RawVariable>,
+    variables: &Variables<'_>,
     names: &[&'static str],
     base_unit: &str,
     anomalies: &mut Vec<Anomaly>,
 ) -> Option<Decimal> {
-    let (raw, name) = lookup(variables, names)?;
-    match parse_value(raw.value.as_deref(), raw.units.as_deref()) {
+    let (raw, name) = variables.lookup(names)?;
+    match parse_value(raw.value, raw.units) {
         Value::Missing => None,
         Value::Unparseable(text) => {
             anomalies.push(Anomaly::Unparseable {
@@ -141,23 +144,24 @@ fn quantity(
 }
 
 /// A text variable, `None` when absent or empty.
-fn text(variables: &HashMap<String, RawVariable>, names: &[&'static str]) -> Option<String> {
-    lookup(variables, names)
-        .and_then(|(raw, _)| raw.value.clone())
+fn text<'a>(variables: &Variables<'a>, names: &[&'static str]) -> Option<&'a str> {
+    variables
+        .lookup(names)
+        .and_then(|(raw, _)| raw.value)
         .filter(|v| !v.is_empty())
 }
 
 /// A scale factor (Multiplier/Divisor); absent or unreadable means 1, as 0 does.
-fn scale(variables: &HashMap<String, RawVariable>, names: &[&'static str]) -> Decimal {
+fn scale(variables: &Variables<'_>, names: &[&'static str]) -> Decimal {
     text(variables, names)
-        .and_then(|t| Decimal::from_str(&t).ok())
+        .and_then(|t| Decimal::from_str(t).ok())
         .unwrap_or(Decimal::ONE)
 }
 
 fn decode(
     meter: String,
     meter_time: chrono::DateTime<chrono::Utc>,
-    variables: &HashMap<String, RawVariable>,
+    variables: &Variables<'_>,
 ) -> MeterSample {
     let mut anomalies = Vec::new();
     let demand_kw = quantity(variables, DEMAND, "kW", &mut anomalies)
@@ -165,25 +169,27 @@ fn decode(
         .and_then(|kw| check_demand(kw, DEMAND[0], &mut anomalies));
     let delivered_kwh = quantity(variables, DELIVERED, "kWh", &mut anomalies);
     let received_kwh = quantity(variables, RECEIVED, "kWh", &mut anomalies);
-    let no_price = text(variables, PRICE_DIGITS).as_deref() == Some(NO_PRICE_DIGITS);
-    let price = lookup(variables, PRICE).and_then(|(raw, name)| {
-        match parse_value(raw.value.as_deref(), None) {
-            Value::Number { value, .. } if !no_price => Some(value),
-            Value::Number { .. } | Value::Missing => None,
-            Value::Unparseable(text) => {
-                anomalies.push(Anomaly::Unparseable {
-                    variable: name.to_string(),
-                    text,
-                });
-                None
-            }
-        }
-    });
-    let currency = lookup(variables, CURRENCY)
-        .and_then(|(raw, name)| text_field::currency(raw.value.as_deref()?, name, &mut anomalies));
-    let rate_label = lookup(variables, RATE_LABEL).and_then(|(raw, name)| {
-        text_field::rate_label(raw.value.as_deref()?, name, &mut anomalies)
-    });
+    let no_price = text(variables, PRICE_DIGITS) == Some(NO_PRICE_DIGITS);
+    let price =
+        variables
+            .lookup(PRICE)
+            .and_then(|(raw, name)| match parse_value(raw.value, None) {
+                Value::Number { value, .. } if !no_price => Some(value),
+                Value::Number { .. } | Value::Missing => None,
+                Value::Unparseable(text) => {
+                    anomalies.push(Anomaly::Unparseable {
+                        variable: name.to_string(),
+                        text,
+                    });
+                    None
+                }
+            });
+    let currency = variables
+        .lookup(CURRENCY)
+        .and_then(|(raw, name)| text_field::currency(raw.value?, name, &mut anomalies));
+    let rate_label = variables
+        .lookup(RATE_LABEL)
+        .and_then(|(raw, name)| text_field::rate_label(raw.value?, name, &mut anomalies));
     let tier = text(variables, TIER).and_then(|t| t.parse::<i64>().ok());
     MeterSample {
         meter,
@@ -238,6 +244,21 @@ mod tests {
         assert_eq!(s.rate_label.as_deref(), Some("Block 1"));
         assert_eq!(s.tier, Some(0));
         assert!(s.anomalies.is_empty(), "{:?}", s.anomalies);
+    }
+
+    #[test]
+    fn a_variable_named_twice_counts_as_its_later_value_whatever_the_case() {
+        // The table is looked up case-insensitively and a repeated name is the later one, as
+        // when it was a map keyed by the lowercased name.
+        let body = fixture("device_query_all_2019.xml").replace(
+            "<Variable>\n          <Name>zigbee:InstantaneousDemand</Name>",
+            "<Variable><Name>ZIGBEE:INSTANTANEOUSDEMAND</Name><Value>9.5</Value>\
+             <Units>kW</Units></Variable>\n        <Variable>\n          \
+             <Name>zigbee:instantaneousdemand</Name>",
+        );
+        assert_eq!(parse_device_query(&body).unwrap().demand_kw, dec("2.79"));
+        let later = body.replace("<Value>2.790000</Value>", "<Value>1.25</Value>");
+        assert_eq!(parse_device_query(&later).unwrap().demand_kw, dec("1.25"));
     }
 
     #[test]

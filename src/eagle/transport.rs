@@ -11,6 +11,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use bytes::Bytes;
+use reqwest::header::HeaderValue;
 use reqwest::{StatusCode, Url};
 
 use super::certificate::{Fingerprint, PinSource, PinnedVerifier};
@@ -37,7 +39,8 @@ pub struct Transport {
     /// Set once the EAGLE redirected http to https.
     upgrade: Mutex<Option<Upgrade>>,
     cloud_id: String,
-    install_code: Secret,
+    /// `Basic base64(cloud_id:install_code)`, marked sensitive, made once rather than per poll.
+    authorization: HeaderValue,
     timeout: Duration,
 }
 
@@ -97,7 +100,7 @@ impl Transport {
             base_url: settings.base_url.clone(),
             upgrade: Mutex::new(None),
             cloud_id: settings.cloud_id.clone(),
-            install_code: settings.install_code.clone(),
+            authorization: basic_authorization(&settings.cloud_id, &settings.install_code)?,
             timeout: settings.timeout,
         })
     }
@@ -125,6 +128,8 @@ impl Transport {
     pub async fn post(&self, body: String) -> Result<String, EagleError> {
         let upgraded = self.upgrade().is_some();
         let url = self.url();
+        // Shared, not copied, for the request sent again after an http → https redirect.
+        let body = Bytes::from(body);
         let answer = if upgraded {
             self.exchange(&url, body).await
         } else {
@@ -150,11 +155,11 @@ impl Transport {
     }
 
     /// One request to `url`, no redirect followed.
-    async fn exchange(&self, url: &str, body: String) -> Result<Answer, EagleError> {
+    async fn exchange(&self, url: &str, body: Bytes) -> Result<Answer, EagleError> {
         let response = self
             .http
             .post(url)
-            .basic_auth(&self.cloud_id, Some(self.install_code.expose()))
+            .header(reqwest::header::AUTHORIZATION, self.authorization.clone())
             .header(reqwest::header::CONTENT_TYPE, "text/xml")
             .body(body)
             .send()
@@ -181,14 +186,13 @@ impl Transport {
             StatusCode::SERVICE_UNAVAILABLE => return Err(EagleError::Busy),
             status => return Err(EagleError::Status(status.as_u16())),
         }
-        if response
-            .content_length()
-            .is_some_and(|len| len > MAX_REPLY_BYTES as u64)
-        {
+        let announced = response.content_length().unwrap_or(0);
+        if announced > MAX_REPLY_BYTES as u64 {
             return Err(EagleError::TooLarge(MAX_REPLY_BYTES));
         }
         let mut response = response;
-        let mut bytes = Vec::new();
+        // Sized once from Content-Length (bounded just above), not grown chunk by chunk.
+        let mut bytes = Vec::with_capacity(announced as usize);
         while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(url, e))? {
             if bytes.len() + chunk.len() > MAX_REPLY_BYTES {
                 return Err(EagleError::TooLarge(MAX_REPLY_BYTES));
@@ -287,6 +291,18 @@ impl Transport {
     }
 }
 
+/// The `Authorization` header of HTTP Basic auth (RFC 7617), as `reqwest`'s `basic_auth`
+/// builds it, marked sensitive so it is never shown in a debug print.
+fn basic_authorization(cloud_id: &str, install_code: &Secret) -> Result<HeaderValue, EagleError> {
+    use base64::Engine;
+    let credentials = format!("{cloud_id}:{}", install_code.expose());
+    let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
+    let mut header = HeaderValue::try_from(format!("Basic {encoded}"))
+        .map_err(|e| EagleError::Transport(e.to_string()))?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
 /// A device-supplied `Location`, safe to print and of bounded length.
 fn printable_location(location: &str) -> String {
     if location.is_empty() {
@@ -344,6 +360,15 @@ mod tests {
             certificate_sha256: None,
         };
         Transport::new(&settings, None).unwrap()
+    }
+
+    #[test]
+    fn the_authorization_header_is_rfc_7617_basic_and_sensitive() {
+        // RFC 7617 §2's example: user "Aladdin", password "open sesame".
+        let header = basic_authorization("Aladdin", &Secret::new("open sesame")).unwrap();
+        assert_eq!(header, "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+        assert!(header.is_sensitive());
+        assert!(!format!("{:?}", transport("http://eagle")).contains("MDEyM2Fi"));
     }
 
     #[test]
