@@ -119,6 +119,18 @@ impl Journal {
     }
 }
 
+/// The whole records in the journal beside `buffer`, read without taking its lock and without
+/// writing anything (`status` while a daemon holds it); none if there is no journal. A record
+/// being appended at that moment is torn as far as this read goes, and left out.
+pub(crate) fn peek(buffer: &Path) -> Result<Vec<(i64, Reading)>, StoreError> {
+    let path = journal_path(buffer);
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(decode_all(&bytes).readings),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(source) => Err(StoreError::Io { path, source }),
+    }
+}
+
 /// Appends the record of `reading` (given `seq`) to `out`.
 fn encode(out: &mut Vec<u8>, seq: i64, reading: &Reading) {
     let text = |d: Option<Decimal>| d.map(|d| d.to_string());

@@ -8,6 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use rust_decimal::Decimal;
 
 use super::error::{SqlResultExt, StoreError};
+use super::schema;
 use super::Store;
 use crate::reading::{ClockStamp, Reading, StoredReading};
 
@@ -15,8 +16,9 @@ use crate::reading::{ClockStamp, Reading, StoredReading};
 const COLUMNS: &str = "seq, meter, time_ms, meter_time, demand_kw, delivered_kwh, received_kwh, \
      price, currency, rate_label, tier, clock_synced, boot_id, monotonic_ms, uploaded";
 
-/// A NULL `seq` (?1) lets SQLite assign the next one; a batched commit gives the seq the
-/// journal recorded.
+/// `seq` (?1) is always given: the next above the buffer's high-water mark
+/// ([`schema::high_water`]; a new buffer has no AUTOINCREMENT to keep it), or for a batched
+/// commit the seq the journal recorded.
 const INSERT: &str = "INSERT INTO readings (seq, meter, time_ms, meter_time, demand_kw, \
      delivered_kwh, received_kwh, price, currency, rate_label, tier, clock_synced, boot_id, \
      monotonic_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
@@ -135,7 +137,7 @@ pub(crate) fn select_rows(
 }
 
 /// Inserts one row on `conn` (a connection or an open transaction), with the given seq or
-/// (`None`) the next one.
+/// (`None`) the next one above the high-water mark.
 pub(crate) fn insert(
     conn: &Connection,
     path: &Path,
@@ -147,6 +149,10 @@ pub(crate) fn insert(
             path: path.to_path_buf(),
             field: "monotonic_ms",
         })?;
+    let seq = match seq {
+        Some(seq) => seq,
+        None => schema::high_water(conn, path)? + 1,
+    };
     let text = |d: Option<Decimal>| d.map(|d| d.to_string());
     conn.prepare_cached(INSERT)
         .at(path)?
