@@ -26,8 +26,8 @@
 # ext4 wrote back per file and the blocks its journal logged; the rest is metadata written in
 # place. The meter updates every 0.5 s, so nearly every poll stores a new reading; per-reading
 # and per-poll figures do not depend on the rate, fsyncs per hour are given at the measured rate
-# and at the shipped one (6 s). Readings are counted by `status` (committed rows plus whole
-# records in the journal, so those waiting for their commit count too).
+# and at the shipped one (6 s). Readings are counted by their seqs, committed or journaled, so
+# those waiting for their commit count too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-180}
@@ -59,13 +59,15 @@ loop_major=$((0x$(stat -c %t "$loop"))) loop_minor=$((0x$(stat -c %T "$loop")))
 port=$(random_port)
 start_sim "$port" "$work/sim.log" --meter-update 500ms
 db="$PWD/$card/readings.db"
-# Readings taken so far: committed rows plus whole records in the journal (one "seq" each),
-# counted apart from the binary measured so that builds which count differently compare.
+# Readings taken so far: the highest seq given, committed or journaled (seqs are given one
+# by one as readings are journaled; the journal also holds older records, with lower seqs,
+# not yet written over), found apart from the binary measured so that builds compare.
 readings_now() {
     python3 -c 'import sqlite3, sys
 c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
-print(c.execute("SELECT count(*) FROM readings").fetchone()[0])' "$db" |
-        awk -v j="$(grep -ao '"seq":' "$db.journal" 2>/dev/null | wc -l)" '{print $1 + j}'
+print(c.execute("SELECT coalesce(max(seq), 0) FROM readings").fetchone()[0])' "$db" |
+        cat - <(grep -ao '"seq":[0-9]*' "$db.journal" 2>/dev/null | cut -d: -f2) |
+        sort -n | tail -1
 }
 
 # BREAKDOWN=1: a tracefs instance of this bench's own, recording ext4's writeback per inode and
