@@ -30,8 +30,16 @@ impl Store {
     /// When this returns `Ok`, the reading is on the card (`synchronous = FULL`). `time` is
     /// stored to the millisecond and `meter_time` to the second (the precision of the output
     /// and of the EAGLE); finer parts are dropped.
+    ///
+    /// An explicit transaction, not an autocommit `INSERT … RETURNING`: SQLite runs its
+    /// automatic WAL checkpoint only after a statement that ran to its end, which a `RETURNING`
+    /// read through its row is not, so autocommit inserts would let the WAL grow unchecked.
     pub fn insert(&mut self, reading: &Reading) -> Result<i64, StoreError> {
-        insert(&self.conn, &self.path, None, reading)
+        let path = self.path.as_path();
+        let tx = self.conn.transaction().at(path)?;
+        let seq = insert(&tx, path, None, reading)?;
+        tx.commit().at(path)?;
+        Ok(seq)
     }
 
     /// Stores `readings` (all or none) and returns their seqs.
