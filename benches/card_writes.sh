@@ -11,6 +11,8 @@
 #                                        (defaults: 180 s, 1s, then 0s and 60s)
 #   BREAKDOWN=1 benches/card_writes.sh …    also says which file the bytes were written for
 #   BENCH_BIN=path benches/card_writes.sh … measures that build of the logger instead
+#   WARMUP=300 benches/card_writes.sh …      starts the window 300 s after the daemon (default
+#                                           5 s), once the WAL has reached its working size
 #
 # A setting suffixed ":4096" runs on a buffer made with 4 KiB pages, as builds before the
 # batched commits made them (a new buffer has 1 KiB pages): the figures of a posted box.
@@ -121,7 +123,7 @@ c.commit()' "$db" "$pages"
         -o "$work/trace.txt" "$bin" run --config "$work/config.toml" 2>"$work/run.log" &
     local strace_pid=$!
     bench_pids+=("$strace_pid")
-    sleep 5 # let start-up (schema creation, first device_list) pass
+    sleep "${WARMUP:-5}" # let start-up (schema creation, first device_list) pass
     run_pid=$(pgrep -P "$strace_pid")
     read_io() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$run_pid/io"; }
     local w0 c0 r0 s0 t0 b0 w1 c1 r1 s1 t1 b1 hwm

@@ -81,6 +81,8 @@ impl Journal {
             .read(true)
             .write(true)
             .create(true)
+            // Kept: what a killed run journaled is read back below.
+            .truncate(false)
             .mode(0o600)
             .open(&path)
             .map_err(io_err)?;
