@@ -1,23 +1,35 @@
 #!/usr/bin/env bash
 # Measures what the daemon costs a Pi's SD card and CPU, for each storage.commit_interval given:
-# bytes written to storage per stored reading (/proc/PID/io write_bytes, i.e. pages the daemon
-# dirtied, which writeback sends to the block layer), write syscalls (all: files and sockets,
-# /proc/PID/io syscw) and those to files of the buffer (write/pwrite64 on the buffer, its WAL
-# and its journal, traced), fsyncs (fsync and fdatasync), CPU time per poll and peak RSS.
-# Tracing uses strace's seccomp filter, so only the traced calls stop the daemon. Runs the
-# release binary against the simulator on loopback, each setting on a new buffer.
+# bytes that reach the block device per stored reading, write syscalls (all: files and
+# sockets, /proc/PID/io syscw) and those to files of the buffer (write/pwrite64 on the buffer,
+# its WAL and its journal, traced), fsyncs (fsync and fdatasync), CPU time per poll and peak
+# RSS. Tracing uses strace's seccomp filter, so only the traced calls stop the daemon. Runs the
+# binary (BENCH_PROFILE, release by default) against the simulator on loopback, each setting on
+# a new buffer.
 #
 #   benches/card_writes.sh [SECONDS] [POLL_INTERVAL] [COMMIT_INTERVAL[:4096]…]
 #                                        (defaults: 180 s, 1s, then 0s and 60s)
+#   BREAKDOWN=1 benches/card_writes.sh …    also says which file the bytes were written for
+#   BENCH_BIN=path benches/card_writes.sh … measures that build of the logger instead
+#   WARMUP=300 benches/card_writes.sh …      starts the window 300 s after the daemon (default
+#                                           5 s), once the WAL has reached its working size
 #
 # A setting suffixed ":4096" runs on a buffer made with 4 KiB pages, as builds before the
 # batched commits made them (a new buffer has 1 KiB pages): the figures of a posted box.
 #
-# The buffer is put on the disk under target/ (not tmpfs) so that writes reach a block device.
-# The meter updates every 0.5 s, so nearly every poll stores a new reading; per-reading and
-# per-poll figures do not depend on the rate, fsyncs per hour are given at the measured rate
-# and at the shipped one (6 s). Readings are counted as rows committed plus records in the
-# journal, so those waiting for their commit count too.
+# The card is an ext4 file system on a loop device, mounted as the SD image mounts its root
+# (noatime,commit=60), with the kernel's writeback as it is (vm.dirty_expire_centisecs, 30 s by
+# default as on Raspberry Pi OS). "Bytes to the card" are the sectors written to that device
+# (/sys/block/loopN/stat) over the window: file data, the file system's own journal and its
+# metadata, everything the card would see; the window starts and ends with a sync of that file
+# system, so it counts what the window's writes cost, each page once it is written back.
+# "Pages dirtied" is /proc/PID/io write_bytes (4 KiB per page the daemon dirtied).
+# BREAKDOWN=1 adds, from the kernel's trace events (a tracefs instance of its own), the pages
+# ext4 wrote back per file and the blocks its journal logged; the rest is metadata written in
+# place. The meter updates every 0.5 s, so nearly every poll stores a new reading; per-reading
+# and per-poll figures do not depend on the rate, fsyncs per hour are given at the measured rate
+# and at the shipped one (6 s). Readings are counted by their seqs, committed or journaled, so
+# those waiting for their commit count too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-180}
@@ -28,16 +40,68 @@ commits=("$@")
 # shellcheck source=benches/lib.sh
 source benches/lib.sh
 bench_setup
+# BENCH_BIN=path measures another build of the logger (e.g. one from before a change).
+bin=${BENCH_BIN:-$bin}
 command -v strace >/dev/null || apt-get install -y strace
+
+# The card: an ext4 file system in a file under target/, on a loop device, mounted as the
+# image mounts its root. Inode tables and the journal are written now (no lazy init), so that
+# no background initialisation shows up in the window.
+card="$work/card"
+mkdir -p "$card"
+truncate -s 256M "$work/card.img"
+mkfs.ext4 -q -F -b 4096 -E lazy_itable_init=0,lazy_journal_init=0 "$work/card.img"
+loop=$(losetup --find --show "$work/card.img")
+mount -o "${CARD_MOUNT:-noatime,commit=60}" "$loop" "$card"
+card_cleanup() { umount "$card" 2>/dev/null || true; losetup -d "$loop" 2>/dev/null || true; }
+trap 'card_cleanup; bench_cleanup' EXIT
+sectors_written() { awk '{print $7}' "/sys/block/${loop#/dev/}/stat"; }
+loop_major=$((0x$(stat -c %t "$loop"))) loop_minor=$((0x$(stat -c %T "$loop")))
 
 port=$(random_port)
 start_sim "$port" "$work/sim.log" --meter-update 500ms
-db="$PWD/$work/readings.db"
-# Readings taken so far: committed rows plus whole records in the journal (one "seq" each).
+db="$PWD/$card/readings.db"
+# Readings taken so far: the highest seq given, committed or journaled (seqs are given one
+# by one as readings are journaled; the journal also holds older records, with lower seqs,
+# not yet written over), found apart from the binary measured so that builds compare.
 readings_now() {
-    local rows
-    rows=$("$bin" status --config "$work/config.toml" | awk '/readings stored/ {print $3}')
-    echo $((rows + $(grep -ao '"seq":' "$db.journal" 2>/dev/null | wc -l)))
+    python3 -c 'import sqlite3, sys
+c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+print(c.execute("SELECT coalesce(max(seq), 0) FROM readings").fetchone()[0])' "$db" |
+        cat - <(grep -ao '"seq":[0-9]*' "$db.journal" 2>/dev/null | cut -d: -f2) |
+        sort -n | tail -1
+}
+
+# BREAKDOWN=1: a tracefs instance of this bench's own, recording ext4's writeback per inode and
+# its journal's commits, on the card's device only.
+tracing=""
+if [ "${BREAKDOWN:-0}" = 1 ]; then
+    tracefs=$(awk '$3 == "tracefs" {print $2; exit}' /proc/mounts)
+    if [ -z "$tracefs" ]; then
+        tracefs="$work/tracefs"
+        mkdir -p "$tracefs"
+        mount -t tracefs nodev "$tracefs"
+    fi
+    tracing="$tracefs/instances/card_writes.$$"
+    mkdir "$tracing"
+    trap 'rmdir "$tracing" 2>/dev/null; card_cleanup; bench_cleanup' EXIT
+    for event in ext4/ext4_writepages_result jbd2/jbd2_run_stats; do
+        echo "dev == $(((loop_major << 20) | loop_minor))" >"$tracing/events/$event/filter"
+        echo 1 >"$tracing/events/$event/enable"
+    done
+fi
+
+# breakdown READINGS NAMES: the traced writeback per file ("INODE NAME" lines) and the journal.
+breakdown() {
+    awk -v r="$1" -v names="$2" '
+BEGIN { n = split(names, l, "\n"); for (i = 1; i <= n; i++) { split(l[i], f, " "); name[f[1]] = f[2] } }
+/ext4_writepages_result/ { for (i = 1; i <= NF; i++) { if ($i == "ino") ino = $(i + 1); if ($i == "pages_written") pages[ino] += $(i + 1) } }
+/jbd2_run_stats/ { for (i = 1; i <= NF; i++) if ($i == "blocks_logged") logged += $(i + 1); commits++ }
+END {
+  for (ino in pages) if (pages[ino] > 0)
+    printf "    %-22s %7d bytes (%.0f per reading)\n", (ino in name ? name[ino] : "inode " ino), 4096 * pages[ino], 4096 * pages[ino] / r
+  printf "    %-22s %7d bytes (%.0f per reading) in %d commits\n", "ext4 journal", 4096 * logged, 4096 * logged / r, commits
+}' "$tracing/trace"
 }
 
 measure() {
@@ -54,20 +118,31 @@ c.execute("DROP TABLE t")
 c.commit()' "$db" "$pages"
     fi
     write_config "$work/config.toml" "$port" "$interval" "$commit"
+    sed -i "s|^path = .*|path = \"$db\"|" "$work/config.toml"
     RUST_LOG=warn strace -f --seccomp-bpf -ttt -y -e trace=fsync,fdatasync,write,pwrite64,writev \
         -o "$work/trace.txt" "$bin" run --config "$work/config.toml" 2>"$work/run.log" &
     local strace_pid=$!
     bench_pids+=("$strace_pid")
-    sleep 5 # let start-up (schema creation, first device_list) pass
+    sleep "${WARMUP:-5}" # let start-up (schema creation, first device_list) pass
     run_pid=$(pgrep -P "$strace_pid")
     read_io() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$run_pid/io"; }
-    local w0 c0 r0 s0 t0 w1 c1 r1 s1 t1 hwm
+    local w0 c0 r0 s0 t0 b0 w1 c1 r1 s1 t1 b1 hwm
+    sync -f "$card"
+    [ -z "$tracing" ] || { : >"$tracing/trace"; echo 1 >"$tracing/tracing_on"; }
+    b0=$(sectors_written)
     w0=$(read_io write_bytes); c0=$(cpu_seconds "$run_pid"); r0=$(readings_now); s0=$(read_io syscw)
     t0=$(date +%s.%N)
     sleep "$seconds"
     t1=$(date +%s.%N)
     w1=$(read_io write_bytes); c1=$(cpu_seconds "$run_pid"); r1=$(readings_now); s1=$(read_io syscw)
+    sync -f "$card"
+    b1=$(sectors_written)
     hwm=$(peak_rss_kib "$run_pid")
+    local names=""
+    if [ -n "$tracing" ]; then
+        echo 0 >"$tracing/tracing_on"
+        names=$(find "$card" -maxdepth 1 -type f -printf '%i %f\n')
+    fi
     kill -TERM "$run_pid"; wait "$strace_pid" || true
     # Lines are "PID EPOCH.USEC call(FD</path>…" ("<… resumed>" halves are not counted).
     local fsyncs file_writes
@@ -78,17 +153,23 @@ c.commit()' "$db" "$pages"
     local interval_s=${interval%s} polls readings
     polls=$(awk -v s="$seconds" -v i="$interval_s" 'BEGIN {print int(s / i)}')
     readings=$((r1 - r0))
-    awk -v w=$((w1 - w0)) -v r=$readings -v c="$(awk -v a="$c0" -v b="$c1" 'BEGIN {print b - a}')" \
+    awk -v b=$(((b1 - b0) * 512)) -v w=$((w1 - w0)) -v r=$readings \
+        -v c="$(awk -v a="$c0" -v b="$c1" 'BEGIN {print b - a}')" \
         -v p="$polls" -v hwm="$hwm" -v sc=$((s1 - s0)) -v fw="$file_writes" -v secs="$seconds" \
         -v f="$fsyncs" -v commit="$commit" -v poll="$interval" -v pages="${pages:-1024}" 'BEGIN {
   printf "commit_interval %s, poll_interval %s, %d-byte pages\n", commit, poll, pages
   printf "  window            %d s, %d polls, %d new readings taken\n", secs, p, r
-  printf "  bytes written     %d (%.0f bytes per reading)\n", w, w / r
+  printf "  bytes to the card %d (%.0f bytes per reading)\n", b, b / r
+  printf "  pages dirtied     %d bytes (%.0f per reading)\n", w, w / r
   printf "  write syscalls    %d (%.1f per reading), %d to the buffer files (%.2f per reading)\n", sc, sc / r, fw, fw / r
   printf "  fsyncs            %d (%.2f per reading; %.0f per hour at this rate, %.0f at one reading per 6 s)\n", f, f / r, 3600 * f / secs, 600 * f / r
   printf "  CPU               %.2f s (%.2f ms per poll)\n", c, 1000 * c / p
   printf "  peak RSS          %.1f MiB\n", hwm / 1024
 }'
+    if [ -n "$tracing" ]; then
+        echo "  written back, by file:"
+        breakdown "$readings" "$names"
+    fi
 }
 
 for commit in "${commits[@]}"; do

@@ -34,7 +34,14 @@ fn print_report(household: &str, path: &Path, target: &str, report: &StatusRepor
         path.display(),
         report.file_size
     );
-    println!("readings stored  {}", report.readings_stored);
+    if report.journaled > 0 {
+        println!(
+            "readings stored  {} ({} in the journal, committed within storage.commit_interval)",
+            report.readings_stored, report.journaled
+        );
+    } else {
+        println!("readings stored  {}", report.readings_stored);
+    }
     println!("pending upload   {}", report.pending_upload);
     println!("oldest pending   {}", time(report.first_pending));
     match &report.last_reading {

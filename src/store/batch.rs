@@ -4,8 +4,7 @@
 //! at any moment without losing one (README, "The local buffer and the SD card").
 //!
 //! Seqs are given when a reading is journaled, continuing from the buffer's high-water mark
-//! (AUTOINCREMENT's `sqlite_sequence`, which never goes down, even when pruning empties the
-//! table). Commits insert in seq order, all or none, so after any crash every journaled seq at
+//! (`schema::high_water`, which never goes down, even when pruning empties the table). Commits insert in seq order, all or none, so after any crash every journaled seq at
 //! or below the mark is committed and every one above it is not: replay inserts exactly those
 //! above, and no reading is stored twice, no seq reused.
 
@@ -14,8 +13,10 @@ use std::time::{Duration, Instant};
 use rusqlite::Connection;
 
 use super::error::{SqlResultExt, StoreError};
-use super::journal::{journal_path, Journal};
+use super::events::{self, EventDelta};
+use super::journal::{self, journal_path, Journal};
 use super::readings::insert;
+use super::schema::high_water;
 use super::Store;
 use crate::reading::Reading;
 
@@ -25,6 +26,8 @@ pub(crate) struct Batch {
     journal: Journal,
     /// Journaled, not yet committed, in seq order.
     pending: Vec<(i64, Reading)>,
+    /// Counter increments waiting to ride on the next commit (see [`Store::record_events`]).
+    events: Vec<EventDelta>,
     next_seq: i64,
     interval: Duration,
     last_commit: Instant,
@@ -46,22 +49,21 @@ impl Store {
             Err(StoreError::JournalInUse { .. }) if interval.is_zero() => return Ok(0),
             opened => opened?,
         };
-        if recovered.torn_bytes > 0 {
-            log::warn!(
-                "{}: ignored {} bytes of a torn last record (the process or the power stopped \
-                 mid-write)",
-                path.display(),
-                recovered.torn_bytes
-            );
-        }
+        // Bytes after the last record are normally older records not yet written over, and
+        // sometimes a record torn by the stop: both are ignored, neither is worth a warning.
+        log::debug!(
+            "{}: {} bytes after the last record ignored",
+            path.display(),
+            recovered.stale_bytes
+        );
         let mark = high_water(&self.conn, &self.path)?;
         let fresh: Vec<_> = recovered
             .readings
             .into_iter()
             .filter(|(seq, _)| *seq > mark)
             .collect();
-        commit(&mut self.conn, &self.path, &fresh)?;
-        journal.clear()?;
+        commit(&mut self.conn, &self.path, &fresh, &[])?;
+        journal.clear();
         if !fresh.is_empty() {
             log::info!(
                 "{}: committed {} readings journaled before the last stop",
@@ -79,6 +81,7 @@ impl Store {
             self.batch = Some(Batch {
                 journal,
                 pending: Vec::new(),
+                events: Vec::new(),
                 next_seq: high_water(&self.conn, &self.path)? + 1,
                 interval,
                 last_commit: Instant::now(),
@@ -93,7 +96,7 @@ impl Store {
         let Some(batch) = &mut self.batch else {
             return Ok(0);
         };
-        if !batch.pending.is_empty() && batch.last_commit.elapsed() >= batch.interval {
+        if batch.is_due() {
             self.commit_pending()?;
         }
         Ok(self.batch.as_ref().map_or(0, |b| b.pending.len()))
@@ -105,12 +108,42 @@ impl Store {
             return Ok(());
         };
         batch.last_commit = Instant::now();
+        if batch.pending.is_empty() && batch.events.is_empty() {
+            return Ok(());
+        }
+        commit(&mut self.conn, &self.path, &batch.pending, &batch.events)?;
+        batch.events.clear();
         if batch.pending.is_empty() {
             return Ok(());
         }
-        commit(&mut self.conn, &self.path, &batch.pending)?;
         batch.pending.clear();
-        batch.journal.clear()
+        batch.journal.clear();
+        Ok(())
+    }
+
+    /// The readings journaled and not yet committed, in seq order: this process's own (with
+    /// batching on), or else those in the journal file (a daemon's, read while it runs). Those
+    /// in the file may include some committed already (the daemon empties it after its commit
+    /// returns): the caller keeps the seqs above its snapshot's high-water mark.
+    pub(crate) fn journaled(&self) -> Result<Vec<(i64, Reading)>, StoreError> {
+        match &self.batch {
+            Some(batch) => Ok(batch.pending.clone()),
+            None => journal::peek(&self.path),
+        }
+    }
+
+    /// With batching on, keeps counter increments for the next commit and commits if it is
+    /// due (`false`: batching is off, the caller commits them itself). Counters written apart
+    /// cost the card a commit of their own, one page and one fsync, each time.
+    pub(crate) fn defer_events(&mut self, events: &[EventDelta]) -> Result<bool, StoreError> {
+        let Some(batch) = &mut self.batch else {
+            return Ok(false);
+        };
+        batch.events.extend_from_slice(events);
+        if batch.is_due() {
+            self.commit_pending()?;
+        }
+        Ok(true)
     }
 
     /// [`Store::insert_all`] with batching on: journal only. The caller commits with
@@ -128,6 +161,14 @@ impl Store {
     }
 }
 
+impl Batch {
+    /// Something waits and the interval since the last commit is up.
+    fn is_due(&self) -> bool {
+        (!self.pending.is_empty() || !self.events.is_empty())
+            && self.last_commit.elapsed() >= self.interval
+    }
+}
+
 impl Drop for Store {
     /// A clean stop commits what is journaled, so the next start has nothing to replay.
     fn drop(&mut self) {
@@ -137,30 +178,21 @@ impl Drop for Store {
     }
 }
 
-/// The highest seq ever given in the buffer: AUTOINCREMENT's mark, or the newest row.
-fn high_water(conn: &Connection, path: &std::path::Path) -> Result<i64, StoreError> {
-    conn.query_row(
-        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'readings'), 0), \
-         coalesce((SELECT max(seq) FROM readings), 0))",
-        [],
-        |row| row.get(0),
-    )
-    .at(path)
-}
-
-/// Inserts `readings` with their seqs in one transaction.
+/// Inserts `readings` with their seqs and adds `events` to the counters, in one transaction.
 fn commit(
     conn: &mut Connection,
     path: &std::path::Path,
     readings: &[(i64, Reading)],
+    events: &[EventDelta],
 ) -> Result<(), StoreError> {
-    if readings.is_empty() {
+    if readings.is_empty() && events.is_empty() {
         return Ok(());
     }
     let tx = conn.transaction().at(path)?;
     for (seq, reading) in readings {
         insert(&tx, path, Some(*seq), reading)?;
     }
+    events::add(&tx, path, events)?;
     tx.commit().at(path)
 }
 
@@ -206,6 +238,9 @@ mod tests {
             seqs(&store).len() == 5,
             "6..8 are in the uncommitted window"
         );
+        // 6..8 were written over 1..3; 4 and 5 follow them, stale, in the same file.
+        let written = journal.len() - journal::tests::stale_bytes(&journal);
+        assert!(written < journal.len());
 
         // (case, the journal the card holds after the cut, the seqs expected after the restart)
         type Case<'a> = (&'a str, Option<&'a [u8]>, Vec<i64>);
@@ -219,7 +254,7 @@ mod tests {
             ("journal kept", Some(&journal), (1..=8).collect()),
             (
                 "last record torn",
-                Some(&journal[..journal.len() - 3]),
+                Some(&journal[..written - 3]),
                 vec![1, 2, 3, 4, 5, 6, 7],
             ),
         ];
@@ -248,7 +283,77 @@ mod tests {
         assert_eq!(store.commit_if_due().unwrap(), 1, "not due yet");
         std::thread::sleep(Duration::from_millis(250));
         assert_eq!(store.commit_if_due().unwrap(), 0);
-        assert_eq!(seqs(&Store::open(&path).unwrap()), vec![1]);
-        assert!(std::fs::read(journal_path(&path)).unwrap().is_empty());
+        let reader = Store::open(&path).unwrap();
+        assert_eq!(seqs(&reader), vec![1]);
+        assert_eq!(reader.status().unwrap().journaled, 0);
+    }
+
+    /// `status` (a second connection, as the command opens it) counts the readings a running
+    /// daemon has only journaled, reads the journal without disturbing it, and does not count
+    /// twice records a commit has already put in SQLite.
+    #[test]
+    fn status_counts_the_journal_of_a_running_daemon_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.db");
+        let mut daemon = Store::open(&path).unwrap();
+        daemon.commit_every(Duration::from_secs(3600)).unwrap();
+        daemon.insert_all(&[reading(1), reading(2)]).unwrap();
+        daemon.commit_pending().unwrap();
+        daemon
+            .insert_all(&[reading(3), reading(4), reading(5)])
+            .unwrap();
+        let journal = std::fs::read(journal_path(&path)).unwrap();
+
+        let report = Store::open(&path).unwrap().status().unwrap();
+        assert_eq!(report.readings_stored, 5);
+        assert_eq!(report.journaled, 3);
+        assert_eq!(report.pending_upload, 5);
+        let last = report.last_reading.unwrap();
+        assert_eq!((last.seq, last.reading), (5, reading(5)));
+        assert_eq!(
+            std::fs::read(journal_path(&path)).unwrap(),
+            journal,
+            "status left the journal as it was"
+        );
+        // The daemon's own view (the heartbeat, the household page) says the same.
+        assert_eq!(daemon.status().unwrap().readings_stored, 5);
+        // Still the daemon's: it journals on, and commits.
+        daemon.insert_all(&[reading(6)]).unwrap();
+        daemon.commit_pending().unwrap();
+        // Records a commit has put in SQLite, seen again in the journal (read between the
+        // commit and the truncation), are not counted twice.
+        std::fs::write(journal_path(&path), &journal).unwrap();
+        let report = Store::open(&path).unwrap().status().unwrap();
+        assert_eq!((report.readings_stored, report.journaled), (6, 0));
+        assert_eq!(report.last_reading.unwrap().seq, 6);
+    }
+
+    /// With batching on, counters ride on the readings commit instead of a commit (a page and
+    /// an fsync) of their own; they are committed with it, or once the interval is up.
+    #[test]
+    fn counters_wait_for_the_next_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.db");
+        let counted = || Store::open(&path).unwrap().status().unwrap().events.len();
+        let mut store = Store::open(&path).unwrap();
+        store.commit_every(Duration::from_millis(300)).unwrap();
+        let delta = |name: &str| EventDelta {
+            name: name.into(),
+            count: 1,
+            last_message: None,
+            at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+        };
+        store.insert_all(&[reading(1)]).unwrap();
+        store.record_events(&[delta("repeat_poll")]).unwrap();
+        assert_eq!(counted(), 0, "not committed on their own");
+        store.commit_pending().unwrap();
+        assert_eq!(counted(), 1, "committed with the readings");
+        store.record_events(&[delta("eagle_unreachable")]).unwrap();
+        assert_eq!(counted(), 1);
+        std::thread::sleep(Duration::from_millis(350));
+        store.record_events(&[delta("eagle_unreachable")]).unwrap();
+        let events = Store::open(&path).unwrap().status().unwrap().events;
+        let unreachable = events.iter().find(|e| e.name == "eagle_unreachable");
+        assert_eq!(unreachable.map(|e| e.count), Some(2), "due: both committed");
     }
 }

@@ -54,9 +54,12 @@ ON CONFLICT (name) DO UPDATE SET
 impl Store {
     /// Adds counter increments and last-error text in one transaction (the daemon batches these; it does NOT call this per poll).
     ///
-    /// An empty batch writes nothing.
+    /// An empty batch writes nothing. With batched commits on ([`Store::commit_every`]) they
+    /// are committed with the next readings commit, or by this call if that is due: counters
+    /// reach the buffer up to one commit interval later, and a killed process loses the
+    /// increments of that interval (statistics, not readings).
     pub fn record_events(&mut self, events: &[EventDelta]) -> Result<(), StoreError> {
-        if events.is_empty() {
+        if events.is_empty() || self.defer_events(events)? {
             return Ok(());
         }
         let path = self.path.as_path();

@@ -157,16 +157,20 @@ fn inspect(path: &Path) -> Result<(), StoreError> {
 ///   for survives a power cut (NORMAL could lose the last few). The cost is one fsync per
 ///   reading, every 6–10 s.
 /// - `page_size = 1024` for a new buffer: a commit appends to the WAL one
-///   frame per page it touched (the readings leaf, the index leaf, `sqlite_sequence`), so
+///   frame per page it touched (the readings leaf, the index leaf, and on a buffer made before
+///   the new layout `sqlite_sequence`; see `schema.rs`), so
 ///   smaller pages mean fewer bytes per commit; with commits batched (`storage.commit_interval`)
 ///   a commit's frames then fit in about one 4 KiB block of the card. A row is ~150 bytes, so
 ///   a 1 KiB page still holds several. An existing buffer keeps its page size (changing it means
 ///   a VACUUM that rewrites the whole file, outside WAL mode): it works as before, with the
 ///   batching's saving but not this one.
-/// - Default `wal_autocheckpoint` (1000 pages: 1 MiB of WAL at 1 KiB pages): each commit
-///   appends the pages it changed, while a checkpoint copies each *distinct* page once, so a
-///   checkpoint every ~1000 frames costs the card little, and the WAL, which every read must
-///   consult, stays small.
+/// - `wal_autocheckpoint = 100` pages (100 KiB of WAL at 1 KiB pages): SQLite goes back to the
+///   start of the WAL after each checkpoint, so past its first 100 frames the WAL is written
+///   over in place and never changes size. A WAL that grows makes every fdatasync commit the
+///   file system's journal too (its new size and blocks: about 4 blocks of 4 KiB on ext4, more
+///   than the frames themselves); SQLite's default, 1000 pages, kept it growing for the first
+///   3 hours after each start at one commit a minute. A checkpoint copies each page the frames
+///   hold once, so checkpointing more often costs little more (`benches/card_writes.sh`).
 fn configure(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     conn.busy_timeout(BUSY_TIMEOUT).at(path)?;
     // Before anything is written: takes effect on a new (empty) file only, a no-op otherwise.
@@ -181,8 +185,13 @@ fn configure(conn: &Connection, path: &Path) -> Result<(), StoreError> {
             path.display()
         );
     }
+    conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
+        .at(path)?;
     conn.pragma_update(None, "synchronous", "FULL").at(path)
 }
+
+/// Frames in the WAL after which a commit checkpoints it (see [`configure`]).
+const WAL_CHECKPOINT_PAGES: i64 = 100;
 
 #[cfg(test)]
 mod tests {
@@ -234,5 +243,30 @@ mod tests {
         let store = Store::open(&old).unwrap();
         assert_eq!(page_size(&store), 4096);
         assert_eq!(store.readings_after(0, 10).unwrap().len(), 1);
+    }
+
+    /// Past its first checkpoint the WAL is written over from its start: its size stops
+    /// growing (each growth costs a file-system journal commit on the card).
+    #[test]
+    fn the_wal_stops_growing_after_its_first_checkpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.db");
+        let mut store = Store::open(&path).unwrap();
+        let wal_size = || std::fs::metadata(header::wal_path(&path)).unwrap().len();
+        let mut sizes = Vec::new();
+        for n in 0..600 {
+            store
+                .insert(&crate::store::journal::tests::reading(n))
+                .unwrap();
+            sizes.push(wal_size());
+        }
+        let frame = NEW_PAGE_SIZE as u64 + 24;
+        let limit = 32 + (WAL_CHECKPOINT_PAGES as u64 + 8) * frame;
+        assert!(
+            sizes.iter().all(|size| *size <= limit),
+            "WAL grew to {} bytes",
+            sizes.iter().max().unwrap()
+        );
+        assert_eq!(sizes[300], sizes[599], "no growth once it has wrapped");
     }
 }

@@ -8,6 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use rust_decimal::Decimal;
 
 use super::error::{SqlResultExt, StoreError};
+use super::schema;
 use super::Store;
 use crate::reading::{ClockStamp, Reading, StoredReading};
 
@@ -15,8 +16,9 @@ use crate::reading::{ClockStamp, Reading, StoredReading};
 const COLUMNS: &str = "seq, meter, time_ms, meter_time, demand_kw, delivered_kwh, received_kwh, \
      price, currency, rate_label, tier, clock_synced, boot_id, monotonic_ms, uploaded";
 
-/// A NULL `seq` (?1) lets SQLite assign the next one; a batched commit gives the seq the
-/// journal recorded.
+/// `seq` (?1) is always given: the next above the buffer's high-water mark
+/// ([`schema::high_water`]; a new buffer has no AUTOINCREMENT to keep it), or for a batched
+/// commit the seq the journal recorded.
 const INSERT: &str = "INSERT INTO readings (seq, meter, time_ms, meter_time, demand_kw, \
      delivered_kwh, received_kwh, price, currency, rate_label, tier, clock_synced, boot_id, \
      monotonic_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
@@ -28,8 +30,16 @@ impl Store {
     /// When this returns `Ok`, the reading is on the card (`synchronous = FULL`). `time` is
     /// stored to the millisecond and `meter_time` to the second (the precision of the output
     /// and of the EAGLE); finer parts are dropped.
+    ///
+    /// An explicit transaction, not an autocommit `INSERT … RETURNING`: SQLite runs its
+    /// automatic WAL checkpoint only after a statement that ran to its end, which a `RETURNING`
+    /// read through its row is not, so autocommit inserts would let the WAL grow unchecked.
     pub fn insert(&mut self, reading: &Reading) -> Result<i64, StoreError> {
-        insert(&self.conn, &self.path, None, reading)
+        let path = self.path.as_path();
+        let tx = self.conn.transaction().at(path)?;
+        let seq = insert(&tx, path, None, reading)?;
+        tx.commit().at(path)?;
+        Ok(seq)
     }
 
     /// Stores `readings` (all or none) and returns their seqs.
@@ -135,7 +145,7 @@ pub(crate) fn select_rows(
 }
 
 /// Inserts one row on `conn` (a connection or an open transaction), with the given seq or
-/// (`None`) the next one.
+/// (`None`) the next one above the high-water mark.
 pub(crate) fn insert(
     conn: &Connection,
     path: &Path,
@@ -147,6 +157,10 @@ pub(crate) fn insert(
             path: path.to_path_buf(),
             field: "monotonic_ms",
         })?;
+    let seq = match seq {
+        Some(seq) => seq,
+        None => schema::high_water(conn, path)? + 1,
+    };
     let text = |d: Option<Decimal>| d.map(|d| d.to_string());
     conn.prepare_cached(INSERT)
         .at(path)?

@@ -59,11 +59,6 @@ impl Card {
         }
     }
 
-    /// How this card is squeezed.
-    pub fn squeeze(&self) -> Squeeze {
-        self.squeeze
-    }
-
     /// The buffer's path on the card.
     pub fn db(&self) -> PathBuf {
         self.dir.join("readings.db")
