@@ -88,11 +88,19 @@ guest_mode() {
 }
 
 # ---- the program's repository and an image built with it
-# This checkout's package (image/build.sh made it) is release A, in stable and canary; its
-# next release B (A repacked, image/lib.sh) is in canary, the suite good.toml follows.
+# The image carries this checkout's package, release A; the repository has A in stable and
+# canary, and its next release B (A repacked, image/lib.sh) in canary, the suite good.toml
+# follows. The guest reaches it at an address of qemu's user network forwarded to the
+# server (the host's own 10.0.2.2 would let the guest reach every port of the host).
 repo=$image_out/boot-test/repository
+repo_address=10.0.2.100
 rm -rf "$repo"
 mkdir -p "$repo"
+key=$(test_signing_key "$repo/gnupg" program)
+GNUPGHOME=$repo/gnupg gpg --batch --export --output "$repo/keyring.gpg" "$key"
+bash image/build.sh --apt-url "http://$repo_address/" --apt-key "$repo/keyring.gpg" \
+    --out "$image_out/with-repository" --no-xz
+repo_img=$(cat "$image_out/with-repository/latest")
 shopt -s nullglob
 debs=(target/dist/rainforest-logger_*_arm64.deb)
 [ ${#debs[@]} -eq 1 ] || die "expected one arm64 package in target/dist/ (image/build.sh makes it)"
@@ -101,19 +109,13 @@ deb_a=$repo/${debs[0]##*/}
 version_a=$(dpkg-deb -f "$deb_a" Version)
 deb_b=$(next_release "$deb_a" "$repo")
 version_b=$(dpkg-deb -f "$deb_b" Version)
-key=$(test_signing_key "$repo/gnupg" program)
 publish() { GNUPGHOME=$repo/gnupg bash cross/publish-repo.sh --key "$key" --repo "$repo/apt" "$@" >/dev/null; }
 publish include canary "$deb_a"
 publish promote "$version_a"
 publish include canary "$deb_b"
+cmp -s "$repo/keyring.gpg" "$repo/apt/public/rainforest-logger-archive-keyring.gpg" ||
+    die "the repository's key is not the one given to image/build.sh"
 echo "== test repository (throw-away key $key): $version_a in stable, $version_b in canary"
-# The guest reaches it at an address of qemu's user network forwarded to the server (the
-# host's own 10.0.2.2 would let the guest reach every port of the host).
-repo_address=10.0.2.100
-bash image/build.sh --apt-url "http://$repo_address/" \
-    --apt-key "$repo/apt/public/rainforest-logger-archive-keyring.gpg" \
-    --out "$image_out/with-repository" --no-xz
-repo_img=$(cat "$image_out/with-repository/latest")
 
 # Serves the repository on 127.0.0.1 (a port of its own) while this script runs.
 python3 - "$repo/apt/public" >"$repo/http.port" 2>"$repo/http.log" <<'EOF' &
@@ -376,7 +378,10 @@ check "the logger keeps running, waiting for a fixed file" \
 check "SSH stays off without a key" test "$(report "unit ssh")" = inactive
 check "no source entry in an image built without a repository" \
     test -z "$(report apt-suite)" -a -z "$(guest_file "$apt_source")" -a -z "$(guest_file "$apt_keyring")"
-check "unattended upgrades are off without a repository" test "$(report unattended-upgrade)" = 0
+# The misspelt key holds provision's update part as it was (as Wi-Fi and SSH are held), so
+# the image's own setting stays: Debian's 20auto-upgrades until a correct file is read.
+check "provision held the update part of a file with an unknown key" \
+    grep -q 'update: left as it was (the file has unknown sections or keys' "$console"
 check "the unattended-upgrades timer is active (Debian's own schedule)" \
     test "$(report "timer apt-daily-upgrade")" = active
 
