@@ -28,24 +28,14 @@ root=$work/root
 rm -rf "$work"
 unpack_test_root "$root"
 
-# Version B: the same files with the Debian revision bumped (no second cargo build), and a
-# line added to the packaged config, as a release that changes config/example.toml would.
+# Version B: A repacked as the next release (image/lib.sh).
 version_a=$(dpkg-deb -f "$deb_a" Version)
-version_b=${version_a%-*}-$((${version_a##*-} + 1))
-dpkg-deb -R "$deb_a" "$work/b"
-sed -i "s/^Version: .*/Version: $version_b/" "$work/b/DEBIAN/control"
-echo "# A comment added by release $version_b." >>"$work/b/etc/rainforest-logger/config.toml"
-deb_b=$work/rainforest-logger_${version_b}_arm64.deb
-dpkg-deb --root-owner-group -b "$work/b" "$deb_b" >/dev/null
+deb_b=$(next_release "$deb_a" "$work")
+version_b=$(dpkg-deb -f "$deb_b" Version)
 
-# The program's key and another one (gpg's own default algorithm, no passphrase: test only).
-new_key() {
-    mkdir -m 700 "$work/$1"
-    GNUPGHOME=$work/$1 gpg --batch --passphrase '' --quick-gen-key "rainforest-logger $1 test key" default sign never 2>/dev/null
-    GNUPGHOME=$work/$1 gpg --batch --with-colons --list-secret-keys | awk -F: '$1 == "fpr" { print $10; exit }'
-}
-program_key=$(new_key program-key)
-other_key=$(new_key other-key)
+# The program's key and another one.
+program_key=$(test_signing_key "$work/program-key" program)
+other_key=$(test_signing_key "$work/other-key" other)
 publish() { # publish KEY-DIR KEY REPO ARGS...
     GNUPGHOME=$work/$1 bash cross/publish-repo.sh --key "$2" --repo "$root/srv/$3" "${@:4}"
 }

@@ -12,22 +12,27 @@
 #   stage 3  FAT boot partition (label RAINFOREST, holding rainforest-logger.toml) + ext4 root
 #            (label RASPIROOT, grown to fill the card on first boot), then xz.
 #
-#   image/build.sh [--apt-url URL --apt-key KEYRING]
+#   image/build.sh [--apt-url URL --apt-key KEYRING] [--out DIR] [--no-xz]
 #            with the program's apt repository (cross/publish-repo.sh: its public/ served at
 #            URL, KEYRING its rainforest-logger-archive-keyring.gpg): the image gets the source
 #            entry with Signed-By, and unattended upgrades follow update.channel. Without
-#            them, the image has no repository and no unattended upgrades.
+#            them, the image has no repository and no unattended upgrades. --out puts the
+#            image (and its work files) in DIR instead of target/image/, so a second image
+#            does not replace the first; --no-xz leaves out the .img.xz (an image only booted
+#            by image/test-boot.sh, never flashed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source cross/lib.sh
 source image/lib.sh
 
-apt_url='' apt_key_file=''
+apt_url='' apt_key_file='' compress=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --apt-url) apt_url=${2:?--apt-url needs the repository URL}; shift 2 ;;
         --apt-key) apt_key_file=${2:?--apt-key needs a keyring file}; shift 2 ;;
-        *) die "unknown argument '$1' (expected --apt-url URL --apt-key KEYRING)" ;;
+        --out) image_out=${2:?--out needs a directory}; shift 2 ;;
+        --no-xz) compress=''; shift ;;
+        *) die "unknown argument '$1' (expected --apt-url URL --apt-key KEYRING, --out DIR, --no-xz)" ;;
     esac
 done
 started=$SECONDS
@@ -202,6 +207,7 @@ image $name.img {
     }
 }
 CFG
+mkdir -p "$image_out"
 rm -f "$image_out/$name.img" "$image_out/$name.img.xz"
 genimage --config "$work/genimage.cfg" --rootpath "$root" --tmppath "$work/genimage-tmp" \
     --inputpath "$work" --outputpath "$work" >"$work/genimage.log" 2>&1 ||
@@ -210,9 +216,11 @@ mv "$work/$name.img" "$image_out/"
 img=$image_out/$name.img
 sfdisk -l "$img"
 
-step "xz"
-xz -T0 -6 -k -f "$img"
-ls -l "$img" "$img.xz"
+if [ -n "$compress" ]; then
+    step "xz"
+    xz -T0 -6 -k -f "$img"
+    ls -l "$img" "$img.xz"
+fi
 # For image/test-boot.sh: which image this checkout built.
 echo "$img" >"$image_out/latest"
 step "done: $img"

@@ -53,3 +53,30 @@ Components: main
 Signed-By: $apt_keyring
 SOURCE
 }
+
+# For the update tests (cross/test-apt.sh, image/test-boot.sh): a throw-away signing key in a
+# new gpg home DIR (gpg's own default algorithm, no passphrase: never for a real repository);
+# prints its fingerprint. test_signing_key DIR NAME
+test_signing_key() {
+    mkdir -m 700 "$1"
+    GNUPGHOME=$1 gpg --batch --passphrase '' --quick-gen-key "rainforest-logger $2 test key" default sign never 2>/dev/null
+    GNUPGHOME=$1 gpg --batch --with-colons --list-secret-keys | awk -F: '$1 == "fpr" { print $10; exit }'
+}
+
+# The next release of a package, for the update tests: DEB's files with the Debian revision
+# bumped (no second cargo build) and a line added to the packaged config, as a release that
+# changes config/example.toml would. Writes it into DIR and prints its path:
+# next_release DEB DIR
+next_release() {
+    local deb=$1 dir=$2 version next arch
+    version=$(dpkg-deb -f "$deb" Version)
+    arch=$(dpkg-deb -f "$deb" Architecture)
+    next=${version%-*}-$((${version##*-} + 1))
+    rm -rf "$dir/next-release"
+    dpkg-deb -R "$deb" "$dir/next-release"
+    sed -i "s/^Version: .*/Version: $next/" "$dir/next-release/DEBIAN/control"
+    echo "# A comment added by release $next." >>"$dir/next-release/etc/rainforest-logger/config.toml"
+    dpkg-deb --root-owner-group -b "$dir/next-release" "$dir/rainforest-logger_${next}_$arch.deb" >/dev/null
+    rm -rf "$dir/next-release"
+    echo "$dir/rainforest-logger_${next}_$arch.deb"
+}
