@@ -90,19 +90,53 @@ fn seqs_in(server: &S3Server) -> Vec<i64> {
         .collect()
 }
 
+/// An uploader for household `h-0001` of `store`'s rows to `server`, with the right
+/// credentials.
+fn s3_uploader(server: &S3Server, store: &SharedStore, clock: Arc<dyn Clock>) -> Uploader<S3Sink> {
+    let sink = S3Sink::new(&s3_settings(&server.endpoint(), SECRET_KEY)).unwrap();
+    Uploader::new(sink, store.clone(), clock, policy("h-0001"))
+}
+
 async fn pending(store: &SharedStore) -> u64 {
     store.call(|s| s.status().unwrap().pending_upload).await
 }
 
+/// 35 readings 6 min apart from 09:00 ([`t0`]) looked at 12:25 by a synced clock: periods 09,
+/// 10 and 11 complete, 12:00–12:24 open with 5 of them; and their uploader to a fresh S3 server.
+struct AtTwelveTwentyFive {
+    _dir: tempfile::TempDir,
+    server: S3Server,
+    store: SharedStore,
+    clock: Arc<FakeClock>,
+    uploader: Uploader<S3Sink>,
+}
+
+impl AtTwelveTwentyFive {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let server = S3Server::start(&dir.path().join("s3")).await;
+        let store = buffer(dir.path(), t0(), 35);
+        let clock = FakeClock::new(t0() + chrono::Duration::minutes(3 * 60 + 25), true);
+        let uploader = s3_uploader(&server, &store, clock.clone());
+        AtTwelveTwentyFive {
+            _dir: dir,
+            server,
+            store,
+            clock,
+            uploader,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_become_one_object_per_period_exactly_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = S3Server::start(&dir.path().join("s3")).await;
-    // 35 readings 6 min apart from 09:00: periods 09, 10, 11 complete; 12:00–12:24 still open.
-    let store = buffer(dir.path(), t0(), 35);
-    let clock = FakeClock::new(t0() + chrono::Duration::minutes(3 * 60 + 25), true);
-    let sink = S3Sink::new(&s3_settings(&server.endpoint(), SECRET_KEY)).unwrap();
-    let mut uploader = Uploader::new(sink, store.clone(), clock.clone(), policy("h-0001"));
+    let AtTwelveTwentyFive {
+        _dir,
+        server,
+        store,
+        clock: _,
+        mut uploader,
+    } = AtTwelveTwentyFive::start().await;
     let report = uploader.cycle(false).await;
     assert!(report.error.is_none(), "{:?}", report.error);
     let keys: Vec<&str> = report.objects.iter().map(|o| o.key.as_str()).collect();
@@ -299,8 +333,7 @@ async fn a_wrong_secret_is_a_config_error_and_nothing_is_marked() {
     assert!(server.keys().is_empty());
 
     // Fixed in the config → the next daemon uploads everything.
-    let sink = S3Sink::new(&s3_settings(&server.endpoint(), SECRET_KEY)).unwrap();
-    let mut fixed = Uploader::new(sink, store.clone(), clock, policy("h-0001"));
+    let mut fixed = s3_uploader(&server, &store, clock);
     assert!(fixed.cycle(false).await.error.is_none());
     assert_eq!(pending(&store).await, 0);
 }
@@ -321,8 +354,7 @@ async fn an_unsynced_clock_holds_uploads_then_times_are_corrected() {
         clock.advance(Duration::from_secs(6));
     }
     let store = SharedStore::new(store);
-    let sink = S3Sink::new(&s3_settings(&server.endpoint(), SECRET_KEY)).unwrap();
-    let mut uploader = Uploader::new(sink, store.clone(), clock.clone(), policy("h-0001"));
+    let mut uploader = s3_uploader(&server, &store, clock.clone());
     let report = uploader.cycle(false).await;
     assert!(report.waiting_for_clock);
     assert!(
@@ -426,8 +458,7 @@ async fn the_directory_target_writes_the_same_keys_and_bytes_as_s3() {
     let clock = FakeClock::new(t0() + chrono::Duration::hours(3), true);
     let to_s3 = buffer(&dir.path().join("a"), t0(), 25);
     let to_dir = buffer(&dir.path().join("b"), t0(), 25);
-    let sink = S3Sink::new(&s3_settings(&server.endpoint(), SECRET_KEY)).unwrap();
-    Uploader::new(sink, to_s3, clock.clone(), policy("h-0001"))
+    s3_uploader(&server, &to_s3, clock.clone())
         .cycle(false)
         .await;
     let bucket = dir.path().join("bucket");
@@ -459,8 +490,7 @@ async fn a_reading_stamped_unsynced_that_lands_after_the_sync_is_corrected_too()
     let epoch = Utc.timestamp_opt(0, 0).unwrap();
     let clock = FakeClock::new(epoch + chrono::Duration::minutes(10), false);
     let store = SharedStore::new(Store::open(&dir.path().join("readings.db")).unwrap());
-    let sink = S3Sink::new(&s3_settings(&server.endpoint(), SECRET_KEY)).unwrap();
-    let mut uploader = Uploader::new(sink, store.clone(), clock.clone(), policy("h-0001"));
+    let mut uploader = s3_uploader(&server, &store, clock.clone());
     let stamped = clock.stamp();
     let taken_at = clock.now();
     clock.advance(Duration::from_secs(1));
@@ -488,13 +518,13 @@ async fn a_reading_stamped_unsynced_that_lands_after_the_sync_is_corrected_too()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flush_uploads_the_open_period_to_the_key_its_complete_object_later_overwrites() {
     // Regression (issue 11): `flush` left the open period, and one just ended, pending.
-    let dir = tempfile::tempdir().unwrap();
-    let server = S3Server::start(&dir.path().join("s3")).await;
-    // 35 readings from 09:00; at 12:25 the 12:00 period is open with 5 of them.
-    let store = buffer(dir.path(), t0(), 35);
-    let clock = FakeClock::new(t0() + chrono::Duration::minutes(3 * 60 + 25), true);
-    let sink = S3Sink::new(&s3_settings(&server.endpoint(), SECRET_KEY)).unwrap();
-    let mut uploader = Uploader::new(sink, store.clone(), clock.clone(), policy("h-0001"));
+    let AtTwelveTwentyFive {
+        _dir,
+        server,
+        store,
+        clock,
+        mut uploader,
+    } = AtTwelveTwentyFive::start().await;
     let report = uploader.cycle(true).await;
     assert!(report.error.is_none(), "{:?}", report.error);
     assert_eq!(report.still_pending, Some(0));
