@@ -479,6 +479,7 @@ fn optional_secret(text: &str) -> Result<Option<Secret>, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::error::tests::keys;
     use toml::Value;
 
     /// A real public key (ssh-keygen; the private half was discarded).
@@ -936,13 +937,6 @@ mod tests {
         // A wrong prefix is reported alone, not again through the template.
         let problems = with_s3(&[template, ("prefix", "\"../x/\"")]).unwrap_err();
         assert_eq!(keys(&problems), ["s3.prefix"]);
-    }
-
-    fn keys(problems: &[Problem]) -> Vec<&str> {
-        problems
-            .iter()
-            .map(|problem| problem.key.as_str())
-            .collect()
     }
 
     #[test]
