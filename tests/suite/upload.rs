@@ -97,6 +97,14 @@ fn s3_uploader(server: &S3Server, store: &SharedStore, clock: Arc<dyn Clock>) ->
     Uploader::new(sink, store.clone(), clock, policy("h-0001"))
 }
 
+/// A Pi's clock before NTP has synced it: unsynced, believing it is 1970-01-01 00:10.
+fn booted_in_1970() -> Arc<FakeClock> {
+    FakeClock::new(
+        Utc.timestamp_opt(0, 0).unwrap() + chrono::Duration::minutes(10),
+        false,
+    )
+}
+
 async fn pending(store: &SharedStore) -> u64 {
     store.call(|s| s.status().unwrap().pending_upload).await
 }
@@ -343,8 +351,7 @@ async fn an_unsynced_clock_holds_uploads_then_times_are_corrected() {
     let dir = tempfile::tempdir().unwrap();
     let server = S3Server::start(&dir.path().join("s3")).await;
     // The Pi boots believing it is 1970; readings are taken 6 s apart, boot-relative 10 min on.
-    let epoch = Utc.timestamp_opt(0, 0).unwrap();
-    let clock = FakeClock::new(epoch + chrono::Duration::minutes(10), false);
+    let clock = booted_in_1970();
     let mut store = Store::open(&dir.path().join("readings.db")).unwrap();
     for _ in 0..5 {
         let stamp = clock.stamp();
@@ -487,8 +494,7 @@ async fn a_reading_stamped_unsynced_that_lands_after_the_sync_is_corrected_too()
     // only once per boot: the reading kept its 1970 time and went up as a 1970 object.
     let dir = tempfile::tempdir().unwrap();
     let server = S3Server::start(&dir.path().join("s3")).await;
-    let epoch = Utc.timestamp_opt(0, 0).unwrap();
-    let clock = FakeClock::new(epoch + chrono::Duration::minutes(10), false);
+    let clock = booted_in_1970();
     let store = SharedStore::new(Store::open(&dir.path().join("readings.db")).unwrap());
     let mut uploader = s3_uploader(&server, &store, clock.clone());
     let stamped = clock.stamp();
