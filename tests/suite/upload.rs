@@ -5,6 +5,7 @@ use crate::common;
 
 use std::collections::BTreeSet;
 use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -611,30 +612,39 @@ async fn an_s3_redirect_is_never_followed_and_nothing_is_marked() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn flush_against_a_redirecting_endpoint_exits_2_naming_the_redirect() {
-    let dir = tempfile::tempdir().unwrap();
-    let endpoint = redirecting(303).await;
-    let db = dir.path().join("readings.db");
+/// `rainforest-logger flush` uploading to `target` a buffer in `dir` of readings taken `ages`
+/// ago, in that order; and the buffer's path.
+async fn flush_readings(
+    dir: &Path,
+    ages: &[chrono::Duration],
+    target: Target<'_>,
+) -> (std::process::Output, PathBuf) {
+    let db = dir.join("readings.db");
     let mut store = Store::open(&db).unwrap();
-    for i in 0..3 {
-        let time = Utc::now() - chrono::Duration::minutes(3 - i);
-        store.insert(&reading(time, "1.5", true, 1)).unwrap();
+    for age in ages {
+        store
+            .insert(&reading(Utc::now() - *age, "1.5", true, 1))
+            .unwrap();
     }
     drop(store);
-    let config = dir.path().join("config.toml");
+    let config = dir.join("config.toml");
     let unused_eagle = "127.0.0.1:9".parse().unwrap();
-    write_config(
-        &config,
-        unused_eagle,
-        &db,
-        Target::Endpoint(&endpoint.endpoint()),
-    );
+    write_config(&config, unused_eagle, &db, target);
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rainforest-logger"))
         .args(["flush", "--config", config.to_str().unwrap()])
         .output()
         .await
         .unwrap();
+    (output, db)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flush_against_a_redirecting_endpoint_exits_2_naming_the_redirect() {
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = redirecting(303).await;
+    let ages = [3, 2, 1].map(chrono::Duration::minutes);
+    let (output, db) =
+        flush_readings(dir.path(), &ages, Target::Endpoint(&endpoint.endpoint())).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
@@ -648,26 +658,9 @@ async fn flush_against_a_redirecting_endpoint_exits_2_naming_the_redirect() {
 async fn flush_with_s3_reachable_leaves_nothing_pending_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let server = S3Server::start(&dir.path().join("s3")).await;
-    let db = dir.path().join("readings.db");
-    let mut store = Store::open(&db).unwrap();
     // The last reading is a second old: its one-minute period is still open.
-    for seconds in [90, 30, 1] {
-        let time = Utc::now() - chrono::Duration::seconds(seconds);
-        store.insert(&reading(time, "1.5", true, 1)).unwrap();
-    }
-    drop(store);
-    let config = dir.path().join("config.toml");
-    write_config(
-        &config,
-        "127.0.0.1:9".parse().unwrap(),
-        &db,
-        Target::S3(&server),
-    );
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rainforest-logger"))
-        .args(["flush", "--config", config.to_str().unwrap()])
-        .output()
-        .await
-        .unwrap();
+    let ages = [90, 30, 1].map(chrono::Duration::seconds);
+    let (output, db) = flush_readings(dir.path(), &ages, Target::S3(&server)).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
