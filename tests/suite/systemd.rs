@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use common::rig;
+use common::{fake_act_led, rig};
 use rainforest_eagle_sim::SimHandle;
 use rainforest_logger::daemon::{Daemon, MeterSource};
 use rainforest_logger::eagle::{EagleError, MeterSample};
@@ -147,16 +147,6 @@ async fn watchdog_pings_only_while_the_poll_loop_ticks() {
         .await
         .expect("a hung poll does not block the shutdown")
         .unwrap();
-}
-
-/// A fake Pi LED under `root`, as the kernel shows it before the logger starts.
-fn fake_act_led(root: &Path) -> PathBuf {
-    let dir = root.join("sys/class/leds/ACT");
-    fs::create_dir_all(&dir).unwrap();
-    fs::write(dir.join("trigger"), "none [mmc0] timer heartbeat\n").unwrap();
-    fs::write(dir.join("brightness"), "0\n").unwrap();
-    fs::write(dir.join("max_brightness"), "255\n").unwrap();
-    dir
 }
 
 fn config_text(eagle: SocketAddr, install_code: &str, db: &Path, led: &Path) -> String {
