@@ -58,3 +58,41 @@ pub struct StoredReading {
     /// Whether S3 (or the directory target) has confirmed an object holding this row.
     pub uploaded: bool,
 }
+
+/// Readings for the library's unit tests.
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A reading of `meter` taken at `time` (clock synced, boot `b`, 1 ms after boot) with no
+    /// meter time and no value: what a test fills in with struct-update syntax,
+    /// `Reading { demand_kw: .., ..empty_reading(meter, time) }`.
+    pub(crate) fn empty_reading(meter: &str, time: DateTime<Utc>) -> Reading {
+        Reading {
+            meter: meter.into(),
+            time,
+            meter_time: None,
+            demand_kw: None,
+            delivered_kwh: None,
+            received_kwh: None,
+            price: None,
+            currency: None,
+            rate_label: None,
+            tier: None,
+            clock: ClockStamp {
+                synced: true,
+                boot_id: "b".into(),
+                monotonic_ms: 1,
+            },
+        }
+    }
+
+    /// `reading` as buffered under `seq`, not yet uploaded.
+    pub(crate) fn pending(seq: i64, reading: Reading) -> StoredReading {
+        StoredReading {
+            seq,
+            reading,
+            uploaded: false,
+        }
+    }
+}

@@ -64,23 +64,32 @@ pub(crate) fn catalogue(naming: Naming) -> Vec<VarSpec> {
         Delivered,
     );
     let price = var("Price", "", "Price of electricity", Price);
-    match naming {
-        Naming::Manual2017 => vec![
-            demand,
-            multiplier,
-            divisor,
-            delivered,
+    // The 2017 manual and the 2019 firmware open with the same six variables, in this order.
+    let opening = || {
+        vec![
+            demand.clone(),
+            multiplier.clone(),
+            divisor.clone(),
+            delivered.clone(),
             var(
                 "CurrentSummationReceived",
                 "kWh",
                 "Summation Received from Home",
                 Received,
             ),
-            price,
-            var("RateLabel", "", "Active price rate label", RateLabel),
-            var("Message", "", "Message from utility to customer", Fixed("")),
-        ],
-        Naming::Fw2019 => fw2019(demand, multiplier, divisor, delivered, price),
+            price.clone(),
+        ]
+    };
+    match naming {
+        Naming::Manual2017 => {
+            let mut vars = opening();
+            vars.extend([
+                var("RateLabel", "", "Active price rate label", RateLabel),
+                var("Message", "", "Message from utility to customer", Fixed("")),
+            ]);
+            vars
+        }
+        Naming::Fw2019 => fw2019(opening()),
         Naming::Fw2021 | Naming::Eagle3 => {
             let mut vars = vec![
                 demand,
@@ -192,26 +201,12 @@ pub(crate) fn catalogue(naming: Naming) -> Vec<VarSpec> {
     }
 }
 
-fn fw2019(
-    demand: VarSpec,
-    multiplier: VarSpec,
-    divisor: VarSpec,
-    delivered: VarSpec,
-    price: VarSpec,
-) -> Vec<VarSpec> {
+/// The 2019 firmware's catalogue: `opening` (the variables it shares with the 2017 manual)
+/// and then its own.
+fn fw2019(opening: Vec<VarSpec>) -> Vec<VarSpec> {
     use Source::*;
-    let mut vars = vec![
-        demand,
-        multiplier,
-        divisor,
-        delivered,
-        var(
-            "CurrentSummationReceived",
-            "kWh",
-            "Summation Received from Home",
-            Received,
-        ),
-        price,
+    let mut vars = opening;
+    vars.extend([
         var(
             "TrailingDigits",
             "",
@@ -239,7 +234,7 @@ fn fw2019(
             "Amount of time in minutes after the Start Time during which the price signal is valid",
             Fixed("-1"),
         ),
-    ];
+    ]);
     vars.extend(messages("N"));
     vars.extend([
         var("BlockPeriodNumberOfBlocks", "", "", Fixed("2")),

@@ -99,8 +99,16 @@ fn list_problems(path: &Path, problems: &[Problem]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// The keys `problems` are about, in order: what most config tests compare.
+    pub(crate) fn keys(problems: &[Problem]) -> Vec<&str> {
+        problems
+            .iter()
+            .map(|problem| problem.key.as_str())
+            .collect()
+    }
 
     #[test]
     fn invalid_lists_every_problem_on_its_own_line() {

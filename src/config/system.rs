@@ -130,6 +130,7 @@ fn valid<T>(settings: Option<T>, problems: Vec<Problem>) -> Result<T, Vec<Proble
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::error::tests::keys;
     use crate::config::{Secret, UpdateChannel, WifiSecurity};
 
     const GOOD: &str = r#"
@@ -145,13 +146,6 @@ mod tests {
 
     fn system(text: &str) -> SystemSettings {
         SystemSettings::from_toml_str(text, Path::new("/boot/c.toml")).unwrap()
-    }
-
-    fn keys(problems: &[Problem]) -> Vec<&str> {
-        problems
-            .iter()
-            .map(|problem| problem.key.as_str())
-            .collect()
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! never hides another; a section's settings are `None` when any of its keys had a problem.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::ops::RangeBounds;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -180,20 +181,10 @@ fn eagle(mut s: Section, p: &mut Vec<Problem>) -> Option<EagleSettings> {
         }
     });
     let poll_interval = s.optional(&POLL_INTERVAL, 6 * SECOND, p, |text| {
-        let interval = parse_duration(text).map_err(|_| DURATION)?;
-        if interval >= SECOND {
-            Ok(interval)
-        } else {
-            Err("a duration of at least 1s")
-        }
+        duration_within(text, SECOND.., "a duration of at least 1s")
     });
     let timeout = s.optional(&TIMEOUT, 10 * SECOND, p, |text| {
-        let timeout = parse_duration(text).map_err(|_| DURATION)?;
-        if (SECOND..=5 * MINUTE).contains(&timeout) {
-            Ok(timeout)
-        } else {
-            Err("a duration between 1s and 5m")
-        }
+        duration_within(text, SECOND..=5 * MINUTE, "a duration between 1s and 5m")
     });
     let certificate_sha256 = s.optional(&CERTIFICATE_SHA256, None, p, |text| {
         if text.is_empty() {
@@ -226,12 +217,7 @@ fn storage(mut s: Section, p: &mut Vec<Problem>) -> Option<StorageSettings> {
         }
     });
     let retention = s.optional(&RETENTION, 30 * DAY, p, |text| {
-        let retention = parse_duration(text).map_err(|_| DURATION)?;
-        if retention >= HOUR {
-            Ok(retention)
-        } else {
-            Err("a duration of at least 1h")
-        }
+        duration_within(text, HOUR.., "a duration of at least 1h")
     });
     let max_size = s.optional(&MAX_SIZE, 1024 * MIB, p, |text| {
         let size = parse_size(text).map_err(|_| SIZE)?;
@@ -301,10 +287,8 @@ fn s3(mut s: Section, p: &mut Vec<Problem>) -> Option<S3Settings> {
     let access_key_id = s.optional(&ACCESS_KEY_ID, None, p, optional_secret);
     let secret_access_key = s.optional(&SECRET_ACCESS_KEY, None, p, optional_secret);
     let batch_period = s.optional(&BATCH_PERIOD, HOUR, p, |text| {
-        let period = parse_duration(text).map_err(|_| DURATION)?;
-        if !(MINUTE..=DAY).contains(&period) {
-            Err("a duration between 1m and 1d")
-        } else if period.as_millis() % MINUTE.as_millis() != 0 {
+        let period = duration_within(text, MINUTE..=DAY, "a duration between 1m and 1d")?;
+        if period.as_millis() % MINUTE.as_millis() != 0 {
             Err("a whole number of minutes")
         } else if DAY.as_millis() % period.as_millis() != 0 {
             // Periods start at UTC midnight; one that does not divide the day would drift.
@@ -326,12 +310,7 @@ fn s3(mut s: Section, p: &mut Vec<Problem>) -> Option<S3Settings> {
         }
     };
     let fleet_spread = s.optional(&FLEET_SPREAD, 5 * MINUTE, p, |text| {
-        let spread = parse_duration(text).map_err(|_| DURATION)?;
-        if spread > HOUR {
-            Err("a duration from 0s to 1h")
-        } else {
-            Ok(spread)
-        }
+        duration_within(text, ..=HOUR, "a duration from 0s to 1h")
     });
     s.finish(p);
     Some(S3Settings {
@@ -455,6 +434,21 @@ pub(super) fn update(mut s: Section, p: &mut Vec<Problem>) -> Option<UpdateSetti
     Some(UpdateSettings { channel: channel? })
 }
 
+/// `text` as a duration in `range`; else what was expected: [`DURATION`] for text that is no
+/// duration, `expected` (which names the range) for one outside it.
+fn duration_within(
+    text: &str,
+    range: impl RangeBounds<Duration>,
+    expected: &'static str,
+) -> Result<Duration, &'static str> {
+    let duration = parse_duration(text).map_err(|_| DURATION)?;
+    if range.contains(&duration) {
+        Ok(duration)
+    } else {
+        Err(expected)
+    }
+}
+
 /// Exactly `count` ASCII hex digits, either case.
 fn hex_digits(text: &str, count: usize) -> bool {
     text.len() == count && text.bytes().all(|b| b.is_ascii_hexdigit())
@@ -479,6 +473,7 @@ fn optional_secret(text: &str) -> Result<Option<Secret>, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::error::tests::keys;
     use toml::Value;
 
     /// A real public key (ssh-keygen; the private half was discarded).
@@ -936,13 +931,6 @@ mod tests {
         // A wrong prefix is reported alone, not again through the template.
         let problems = with_s3(&[template, ("prefix", "\"../x/\"")]).unwrap_err();
         assert_eq!(keys(&problems), ["s3.prefix"]);
-    }
-
-    fn keys(problems: &[Problem]) -> Vec<&str> {
-        problems
-            .iter()
-            .map(|problem| problem.key.as_str())
-            .collect()
     }
 
     #[test]

@@ -15,6 +15,7 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use super::assess::{Assessment, State};
 use super::Counts;
 use crate::upload::DAYS;
+use crate::web::escape_html;
 
 /// Households drawn one row each in the heatmap and listed in the attention table.
 pub const MAX_HOME_ROWS: usize = 1000;
@@ -90,12 +91,12 @@ fn attention_list(page: &mut String, assessments: &[Assessment]) {
         let _ = writeln!(
             page,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&a.household),
+            escape_html(&a.household),
             a.state,
             a.since
                 .map_or("?".into(), |t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
             percent(a.completeness_24h),
-            escape(&a.reason)
+            escape_html(&a.reason)
         );
     }
     page.push_str("</table>\n");
@@ -145,14 +146,14 @@ fn heatmap(page: &mut String, assessments: &[Assessment], now: DateTime<Utc>) {
 }
 
 fn row(page: &mut String, label: &str, id: &str, days: &[String], shares: &[Option<f64>]) {
-    let _ = write!(page, "<tr><th>{}</th>", escape(label));
+    let _ = write!(page, "<tr><th>{}</th>", escape_html(label));
     for (day, share) in days.iter().zip(shares) {
         let _ = write!(
             page,
             "<td class=\"cell {}\" data-home=\"{}\" data-day=\"{day}\" title=\"{} {day}: {}\"></td>",
             class(*share),
-            escape(id),
-            escape(label),
+            escape_html(id),
+            escape_html(label),
             percent(*share)
         );
     }
@@ -188,22 +189,6 @@ fn slug(state: State) -> String {
     state.to_string().to_lowercase().replace(' ', "-")
 }
 
-/// Text for HTML content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,7 +196,7 @@ mod tests {
     #[test]
     fn markup_in_household_text_is_inert() {
         assert_eq!(
-            escape("<script>alert('x')</script>&\""),
+            escape_html("<script>alert('x')</script>&\""),
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"
         );
     }

@@ -151,6 +151,34 @@ mod tests {
         }
     }
 
+    /// Uploads failing since `failing_since` with `pending_rows` waiting, hourly batches,
+    /// readings arriving.
+    fn failing_uploads(
+        start: Instant,
+        pending_rows: u64,
+        last_success: Option<Instant>,
+        failing_since: Instant,
+    ) -> HealthFacts {
+        uploads(
+            start,
+            UploadFacts {
+                pending_rows,
+                last_success,
+                failing_since: Some(failing_since),
+                batch_period: HOUR,
+                config_error: false,
+            },
+        )
+    }
+
+    /// Answers without values 154 s after the start, the last new reading at 100 s.
+    fn answers_without_values(start: Instant) -> HealthFacts {
+        HealthFacts {
+            last_no_values: Some(start + 154 * SECOND),
+            ..reading_at(start, 100 * SECOND)
+        }
+    }
+
     #[test]
     fn the_table() {
         let cases = [
@@ -198,19 +226,13 @@ mod tests {
             },
             Case {
                 name: "answers without values, last new reading 59 s ago",
-                facts: |start| HealthFacts {
-                    last_no_values: Some(start + 154 * SECOND),
-                    ..reading_at(start, 100 * SECOND)
-                },
+                facts: answers_without_values,
                 after: 159 * SECOND,
                 expected: LedState::Healthy,
             },
             Case {
                 name: "answers without values, last new reading 60 s ago",
-                facts: |start| HealthFacts {
-                    last_no_values: Some(start + 154 * SECOND),
-                    ..reading_at(start, 100 * SECOND)
-                },
+                facts: answers_without_values,
                 after: 160 * SECOND,
                 expected: LedState::MeterNotReporting,
             },
@@ -259,101 +281,41 @@ mod tests {
             Case {
                 name: "failing, last success 2 periods minus 1 s ago",
                 facts: |start| {
-                    uploads(
-                        start,
-                        UploadFacts {
-                            pending_rows: 600,
-                            last_success: Some(start + HOUR + SECOND),
-                            failing_since: Some(start + 2 * HOUR),
-                            batch_period: HOUR,
-                            config_error: false,
-                        },
-                    )
+                    failing_uploads(start, 600, Some(start + HOUR + SECOND), start + 2 * HOUR)
                 },
                 after: 3 * HOUR,
                 expected: LedState::Healthy,
             },
             Case {
                 name: "failing, last success 2 periods ago",
-                facts: |start| {
-                    uploads(
-                        start,
-                        UploadFacts {
-                            pending_rows: 600,
-                            last_success: Some(start + HOUR),
-                            failing_since: Some(start + 2 * HOUR),
-                            batch_period: HOUR,
-                            config_error: false,
-                        },
-                    )
-                },
+                facts: |start| failing_uploads(start, 600, Some(start + HOUR), start + 2 * HOUR),
                 after: 3 * HOUR,
                 expected: LedState::UploadFailing,
             },
             Case {
                 name: "failing for 2 periods, nothing pending",
-                facts: |start| {
-                    uploads(
-                        start,
-                        UploadFacts {
-                            pending_rows: 0,
-                            last_success: Some(start),
-                            failing_since: Some(start + HOUR),
-                            batch_period: HOUR,
-                            config_error: false,
-                        },
-                    )
-                },
+                facts: |start| failing_uploads(start, 0, Some(start), start + HOUR),
                 after: 3 * HOUR,
                 expected: LedState::Healthy,
             },
             Case {
                 name: "never succeeded, failing for 2 periods",
-                facts: |start| {
-                    uploads(
-                        start,
-                        UploadFacts {
-                            pending_rows: 1,
-                            last_success: None,
-                            failing_since: Some(start + HOUR),
-                            batch_period: HOUR,
-                            config_error: false,
-                        },
-                    )
-                },
+                facts: |start| failing_uploads(start, 1, None, start + HOUR),
                 after: 3 * HOUR,
                 expected: LedState::UploadFailing,
             },
             Case {
                 name: "never succeeded, failing for less than 2 periods",
-                facts: |start| {
-                    uploads(
-                        start,
-                        UploadFacts {
-                            pending_rows: 1,
-                            last_success: None,
-                            failing_since: Some(start + HOUR + SECOND),
-                            batch_period: HOUR,
-                            config_error: false,
-                        },
-                    )
-                },
+                facts: |start| failing_uploads(start, 1, None, start + HOUR + SECOND),
                 after: 3 * HOUR,
                 expected: LedState::Healthy,
             },
             Case {
                 name: "S3 refuses the credentials: config error at once",
                 facts: |start| {
-                    uploads(
-                        start,
-                        UploadFacts {
-                            pending_rows: 5,
-                            last_success: None,
-                            failing_since: Some(start + 3 * HOUR - SECOND),
-                            batch_period: HOUR,
-                            config_error: true,
-                        },
-                    )
+                    let mut facts = failing_uploads(start, 5, None, start + 3 * HOUR - SECOND);
+                    facts.upload.config_error = true;
+                    facts
                 },
                 after: 3 * HOUR,
                 expected: LedState::ConfigError,

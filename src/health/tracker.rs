@@ -89,32 +89,15 @@ mod tests {
     use chrono::Utc;
 
     use super::*;
-    use crate::reading::{ClockStamp, Reading, StoredReading};
+    use crate::reading::tests::{empty_reading, pending};
 
     const SECOND: Duration = Duration::from_secs(1);
 
     fn stored() -> DaemonEvent {
-        DaemonEvent::Stored(Box::new(StoredReading {
-            seq: 1,
-            reading: Reading {
-                meter: "0x0013500100aa3ce7".into(),
-                time: Utc::now(),
-                meter_time: None,
-                demand_kw: None,
-                delivered_kwh: None,
-                received_kwh: None,
-                price: None,
-                currency: None,
-                rate_label: None,
-                tier: None,
-                clock: ClockStamp {
-                    synced: true,
-                    boot_id: "b".into(),
-                    monotonic_ms: 1,
-                },
-            },
-            uploaded: false,
-        }))
+        DaemonEvent::Stored(Box::new(pending(
+            1,
+            empty_reading("0x0013500100aa3ce7", Utc::now()),
+        )))
     }
 
     fn failed(needs_config: bool, meter_offline: bool) -> DaemonEvent {

@@ -104,30 +104,24 @@ mod tests {
     use flate2::read::GzDecoder;
 
     use super::*;
-    use crate::reading::{ClockStamp, Reading};
+    use crate::reading::tests::{empty_reading, pending};
+    use crate::reading::Reading;
 
     fn row(seq: i64, demand: &str) -> StoredReading {
-        StoredReading {
+        let time = DateTime::<Utc>::from_timestamp_millis(1_772_875_800_123).unwrap();
+        pending(
             seq,
-            reading: Reading {
-                meter: "0x0013500100aa3ce7".into(),
-                time: DateTime::<Utc>::from_timestamp_millis(1_772_875_800_123).unwrap(),
+            Reading {
                 meter_time: DateTime::from_timestamp(1_772_875_799, 0),
                 demand_kw: Some(Decimal::from_str(demand).unwrap()),
                 delivered_kwh: Some(Decimal::from_str("2853.662").unwrap()),
-                received_kwh: None,
                 price: Some(Decimal::from_str("0.0884").unwrap()),
                 currency: Some("USD".into()),
                 rate_label: Some("Block \"1\"".into()),
                 tier: Some(0),
-                clock: ClockStamp {
-                    synced: true,
-                    boot_id: "b".into(),
-                    monotonic_ms: 1,
-                },
+                ..empty_reading("0x0013500100aa3ce7", time)
             },
-            uploaded: false,
-        }
+        )
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! HTML escaping for text that came from outside (the EAGLE's rate labels and currency).
+//! HTML escaping for text that came from outside (the EAGLE's rate labels and currency on the
+//! status page, the heartbeats' household texts on the fleet page).
 
 /// `text` with `&`, `<`, `>`, `"` and `'` replaced by character references, safe inside an
 /// element or a quoted attribute.

@@ -45,30 +45,16 @@ mod tests {
 
     #[test]
     fn eagle_text_is_escaped() {
+        let time = chrono::DateTime::from_timestamp(1_780_000_000, 0).unwrap();
         let mut reading = crate::reading::Reading {
-            meter: "0x0013500100abcdef".into(),
-            time: chrono::DateTime::from_timestamp(1_780_000_000, 0).unwrap(),
-            meter_time: None,
-            demand_kw: None,
-            delivered_kwh: None,
-            received_kwh: None,
             price: Some(rust_decimal::Decimal::new(1234, 4)),
             currency: Some("USD".into()),
             rate_label: Some("</p><script>alert(1)</script>".into()),
-            tier: None,
-            clock: crate::reading::ClockStamp {
-                synced: true,
-                boot_id: "b".into(),
-                monotonic_ms: 1,
-            },
+            ..crate::reading::tests::empty_reading("0x0013500100abcdef", time)
         };
         let page = |reading: &crate::reading::Reading| {
             render(&PageView::new(&PageFacts {
-                latest: Some(crate::reading::StoredReading {
-                    seq: 1,
-                    reading: reading.clone(),
-                    uploaded: false,
-                }),
+                latest: Some(crate::reading::tests::pending(1, reading.clone())),
                 day_start: None,
                 led: LedState::Healthy,
                 pending_rows: 0,

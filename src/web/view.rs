@@ -138,32 +138,25 @@ fn price(reading: &crate::reading::Reading) -> String {
 mod tests {
     use super::*;
     use crate::health::LedState;
-    use crate::reading::{ClockStamp, Reading, StoredReading};
+    use crate::reading::tests::{empty_reading, pending};
+    use crate::reading::{Reading, StoredReading};
     use std::str::FromStr;
 
     fn stored(seq: i64, demand: &str, delivered: &str, received: &str) -> StoredReading {
         let dec = |text: &str| Some(Decimal::from_str(text).unwrap());
-        StoredReading {
+        let time = DateTime::from_timestamp(1_780_000_000 + seq, 0).unwrap();
+        pending(
             seq,
-            reading: Reading {
-                meter: "0x0013500100abcdef".into(),
-                time: DateTime::from_timestamp(1_780_000_000 + seq, 0).unwrap(),
-                meter_time: None,
+            Reading {
                 demand_kw: dec(demand),
                 delivered_kwh: dec(delivered),
                 received_kwh: dec(received),
                 price: dec("0.1234"),
                 currency: Some("USD".into()),
                 rate_label: Some("<b>Off-Peak</b>".into()),
-                tier: None,
-                clock: ClockStamp {
-                    synced: true,
-                    boot_id: "b".into(),
-                    monotonic_ms: 1,
-                },
+                ..empty_reading("0x0013500100abcdef", time)
             },
-            uploaded: false,
-        }
+        )
     }
 
     #[test]

@@ -26,13 +26,15 @@ use rainforest_logger::store::{SharedStore, Store};
 use rainforest_logger::upload::{S3Sink, UploadError, Uploader};
 use rust_decimal::Decimal;
 
-/// Logs a few readings, runs `fault` until the logger has failed `failures` polls of `kind`,
-/// clears it, and logs a few more readings.
-async fn fault_then_recovery(fault: Fault, kind: &str, failures: usize) -> Finished {
+/// Logs a few readings, runs `fault` until the logger has failed, for each `(kind, count)` of
+/// `failures` in turn, `count` polls of `kind`; clears it, and logs a few more readings.
+async fn fault_then_recovery(fault: Fault, failures: &[(&str, usize)]) -> Finished {
     let rig = Rig::start(RigConfig::new(Profile::default())).await;
     rig.wait_for_more_readings(3).await;
     rig.sim.set_fault(Some(fault));
-    rig.wait_for_failures(kind, failures).await;
+    for &(kind, count) in failures {
+        rig.wait_for_failures(kind, count).await;
+    }
     rig.sim.set_fault(None);
     rig.wait_for_more_readings(3).await;
     rig.finish().await
@@ -46,7 +48,7 @@ fn assert_logged_around_the_fault(finished: &Finished) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_401_is_a_credential_error_until_fixed() {
-    let finished = fault_then_recovery(Fault::Unauthorized, "unauthorized", 2).await;
+    let finished = fault_then_recovery(Fault::Unauthorized, &[("unauthorized", 2)]).await;
     assert_logged_around_the_fault(&finished);
     let counter = finished
         .status
@@ -69,7 +71,8 @@ async fn bursts_of_503_lose_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_30_second_stall_is_cut_by_the_timeout() {
-    let finished = fault_then_recovery(Fault::Stall(Duration::from_secs(30)), "timeout", 2).await;
+    let finished =
+        fault_then_recovery(Fault::Stall(Duration::from_secs(30)), &[("timeout", 2)]).await;
     assert_logged_around_the_fault(&finished);
 }
 
@@ -91,7 +94,7 @@ async fn truncated_and_garbage_bodies_are_refused() {
 async fn a_50_mib_reply_is_refused_at_the_size_cap() {
     // The padded reply is a valid document: a client without the cap would store it, and
     // reconciliation would find a row that was never served.
-    let finished = fault_then_recovery(Fault::Oversized, "too-large", 2).await;
+    let finished = fault_then_recovery(Fault::Oversized, &[("too-large", 2)]).await;
     assert_logged_around_the_fault(&finished);
 }
 
@@ -99,22 +102,16 @@ async fn a_50_mib_reply_is_refused_at_the_size_cap() {
 async fn a_slow_drip_reply_is_cut_by_the_timeout() {
     // One byte every 50 ms: a good reply of ~11 kB would take nine minutes.
     let drip = Fault::SlowDrip(Duration::from_millis(50));
-    let finished = fault_then_recovery(drip, "timeout", 2).await;
+    let finished = fault_then_recovery(drip, &[("timeout", 2)]).await;
     assert_logged_around_the_fault(&finished);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_meter_that_drops_out_is_polled_again_when_back() {
-    let rig = Rig::start(RigConfig::new(Profile::default())).await;
-    rig.wait_for_more_readings(3).await;
-    rig.sim.set_fault(Some(Fault::MeterNotJoined));
     // The query says the meter is not joined; the list looked at again then has no joined
     // meter at all.
-    rig.wait_for_failures("meter-not-joined", 1).await;
-    rig.wait_for_failures("no-joined-meter", 2).await;
-    rig.sim.set_fault(None);
-    rig.wait_for_more_readings(3).await;
-    let finished = rig.finish().await;
+    let failures = [("meter-not-joined", 1), ("no-joined-meter", 2)];
+    let finished = fault_then_recovery(Fault::MeterNotJoined, &failures).await;
     assert_logged_around_the_fault(&finished);
 }
 

@@ -9,26 +9,13 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use common::fake_act_led;
 use common::service::{self, Running, TIMING};
 use rainforest_eagle_sim::{self as sim, SimConfig, SimHandle};
 use rainforest_logger::config::{HealthyPattern, LedBackend, LedSettings};
 use rainforest_logger::health::LedState;
 use rainforest_logger::store::Store;
 use tokio::sync::watch;
-
-/// A fake LED-class directory, as the Pi's `ACT` LED looks before the logger starts.
-fn fake_act_led(root: &Path) -> PathBuf {
-    let dir = root.join("sys/class/leds/ACT");
-    fs::create_dir_all(&dir).unwrap();
-    fs::write(
-        dir.join("trigger"),
-        "none rc-feedback [mmc0] timer heartbeat\n",
-    )
-    .unwrap();
-    fs::write(dir.join("brightness"), "0\n").unwrap();
-    fs::write(dir.join("max_brightness"), "255\n").unwrap();
-    dir
-}
 
 fn read(dir: &Path, file: &str) -> String {
     fs::read_to_string(dir.join(file)).unwrap()

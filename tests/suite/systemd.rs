@@ -15,7 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use common::rig;
+use common::{fake_act_led, rig};
+use rainforest_eagle_sim::SimHandle;
 use rainforest_logger::daemon::{Daemon, MeterSource};
 use rainforest_logger::eagle::{EagleError, MeterSample};
 use rainforest_logger::health::{HealthThresholds, LedState};
@@ -148,16 +149,6 @@ async fn watchdog_pings_only_while_the_poll_loop_ticks() {
         .unwrap();
 }
 
-/// A fake Pi LED under `root`, as the kernel shows it before the logger starts.
-fn fake_act_led(root: &Path) -> PathBuf {
-    let dir = root.join("sys/class/leds/ACT");
-    fs::create_dir_all(&dir).unwrap();
-    fs::write(dir.join("trigger"), "none [mmc0] timer heartbeat\n").unwrap();
-    fs::write(dir.join("brightness"), "0\n").unwrap();
-    fs::write(dir.join("max_brightness"), "255\n").unwrap();
-    dir
-}
-
 fn config_text(eagle: SocketAddr, install_code: &str, db: &Path, led: &Path) -> String {
     format!(
         r#"
@@ -235,6 +226,47 @@ impl Service {
     }
 }
 
+/// The binary run as systemd runs it against the simulator, with a fake LED: its files and
+/// the notify socket it talks to.
+struct UnderSystemd {
+    // First, so the daemon is stopped before its directory goes.
+    service: Service,
+    socket: UnixDatagram,
+    config: PathBuf,
+    db: PathBuf,
+    led: PathBuf,
+    sim: SimHandle,
+    _dir: tempfile::TempDir,
+}
+
+impl UnderSystemd {
+    /// Started from a config with `install_code`.
+    async fn start(install_code: &str) -> UnderSystemd {
+        let sim = common::start_simulator(Duration::from_millis(500)).await;
+        let dir = tempfile::tempdir().unwrap();
+        let led = fake_act_led(dir.path());
+        let db = dir.path().join("readings.db");
+        let config = dir.path().join("config.toml");
+        fs::write(
+            &config,
+            config_text(sim.local_addr(), install_code, &db, &led),
+        )
+        .unwrap();
+        let socket_path = dir.path().join("notify");
+        let socket = UnixDatagram::bind(&socket_path).unwrap();
+        let service = Service::start(&config, &socket_path, dir.path().join("stderr"));
+        UnderSystemd {
+            service,
+            socket,
+            config,
+            db,
+            led,
+            sim,
+            _dir: dir,
+        }
+    }
+}
+
 impl Drop for Service {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -244,19 +276,15 @@ impl Drop for Service {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_notifies_systemd_and_stops_cleanly_on_sigterm() {
-    let sim = common::start_simulator(Duration::from_millis(500)).await;
-    let dir = tempfile::tempdir().unwrap();
-    let led = fake_act_led(dir.path());
-    let db = dir.path().join("readings.db");
-    let config = dir.path().join("config.toml");
-    fs::write(
-        &config,
-        config_text(sim.local_addr(), common::INSTALL_CODE, &db, &led),
-    )
-    .unwrap();
-    let socket_path = dir.path().join("notify");
-    let socket = UnixDatagram::bind(&socket_path).unwrap();
-    let mut service = Service::start(&config, &socket_path, dir.path().join("stderr"));
+    let UnderSystemd {
+        _dir,
+        mut service,
+        socket,
+        db,
+        led,
+        sim,
+        config: _,
+    } = UnderSystemd::start(common::INSTALL_CODE).await;
 
     let start = expect_message(&socket, "READY=1", Duration::from_secs(10)).await;
     assert!(
@@ -283,15 +311,15 @@ async fn run_notifies_systemd_and_stops_cleanly_on_sigterm() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_config_shows_config_error_until_the_file_is_fixed() {
-    let sim = common::start_simulator(Duration::from_millis(500)).await;
-    let dir = tempfile::tempdir().unwrap();
-    let led = fake_act_led(dir.path());
-    let db = dir.path().join("readings.db");
-    let config = dir.path().join("config.toml");
-    fs::write(&config, config_text(sim.local_addr(), "not-hex", &db, &led)).unwrap();
-    let socket_path = dir.path().join("notify");
-    let socket = UnixDatagram::bind(&socket_path).unwrap();
-    let mut service = Service::start(&config, &socket_path, dir.path().join("stderr"));
+    let UnderSystemd {
+        _dir,
+        mut service,
+        socket,
+        config,
+        db,
+        led,
+        sim,
+    } = UnderSystemd::start("not-hex").await;
 
     // Up (READY, so systemd does not restart it), telling what is wrong, and alive.
     let start = expect_message(&socket, "READY=1", Duration::from_secs(10)).await;

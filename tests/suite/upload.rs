@@ -5,6 +5,7 @@ use crate::common;
 
 use std::collections::BTreeSet;
 use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,19 +91,61 @@ fn seqs_in(server: &S3Server) -> Vec<i64> {
         .collect()
 }
 
+/// An uploader for household `h-0001` of `store`'s rows to `server`, with the right
+/// credentials.
+fn s3_uploader(server: &S3Server, store: &SharedStore, clock: Arc<dyn Clock>) -> Uploader<S3Sink> {
+    let sink = S3Sink::new(&s3_settings(&server.endpoint(), SECRET_KEY)).unwrap();
+    Uploader::new(sink, store.clone(), clock, policy("h-0001"))
+}
+
+/// A Pi's clock before NTP has synced it: unsynced, believing it is 1970-01-01 00:10.
+fn booted_in_1970() -> Arc<FakeClock> {
+    FakeClock::new(
+        Utc.timestamp_opt(0, 0).unwrap() + chrono::Duration::minutes(10),
+        false,
+    )
+}
+
 async fn pending(store: &SharedStore) -> u64 {
     store.call(|s| s.status().unwrap().pending_upload).await
 }
 
+/// 35 readings 6 min apart from 09:00 ([`t0`]) looked at 12:25 by a synced clock: periods 09,
+/// 10 and 11 complete, 12:00–12:24 open with 5 of them; and their uploader to a fresh S3 server.
+struct AtTwelveTwentyFive {
+    _dir: tempfile::TempDir,
+    server: S3Server,
+    store: SharedStore,
+    clock: Arc<FakeClock>,
+    uploader: Uploader<S3Sink>,
+}
+
+impl AtTwelveTwentyFive {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let server = S3Server::start(&dir.path().join("s3")).await;
+        let store = buffer(dir.path(), t0(), 35);
+        let clock = FakeClock::new(t0() + chrono::Duration::minutes(3 * 60 + 25), true);
+        let uploader = s3_uploader(&server, &store, clock.clone());
+        AtTwelveTwentyFive {
+            _dir: dir,
+            server,
+            store,
+            clock,
+            uploader,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_become_one_object_per_period_exactly_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = S3Server::start(&dir.path().join("s3")).await;
-    // 35 readings 6 min apart from 09:00: periods 09, 10, 11 complete; 12:00–12:24 still open.
-    let store = buffer(dir.path(), t0(), 35);
-    let clock = FakeClock::new(t0() + chrono::Duration::minutes(3 * 60 + 25), true);
-    let sink = S3Sink::new(&s3_settings(&server.endpoint(), SECRET_KEY)).unwrap();
-    let mut uploader = Uploader::new(sink, store.clone(), clock.clone(), policy("h-0001"));
+    let AtTwelveTwentyFive {
+        _dir,
+        server,
+        store,
+        clock: _,
+        mut uploader,
+    } = AtTwelveTwentyFive::start().await;
     let report = uploader.cycle(false).await;
     assert!(report.error.is_none(), "{:?}", report.error);
     let keys: Vec<&str> = report.objects.iter().map(|o| o.key.as_str()).collect();
@@ -299,8 +342,7 @@ async fn a_wrong_secret_is_a_config_error_and_nothing_is_marked() {
     assert!(server.keys().is_empty());
 
     // Fixed in the config → the next daemon uploads everything.
-    let sink = S3Sink::new(&s3_settings(&server.endpoint(), SECRET_KEY)).unwrap();
-    let mut fixed = Uploader::new(sink, store.clone(), clock, policy("h-0001"));
+    let mut fixed = s3_uploader(&server, &store, clock);
     assert!(fixed.cycle(false).await.error.is_none());
     assert_eq!(pending(&store).await, 0);
 }
@@ -310,8 +352,7 @@ async fn an_unsynced_clock_holds_uploads_then_times_are_corrected() {
     let dir = tempfile::tempdir().unwrap();
     let server = S3Server::start(&dir.path().join("s3")).await;
     // The Pi boots believing it is 1970; readings are taken 6 s apart, boot-relative 10 min on.
-    let epoch = Utc.timestamp_opt(0, 0).unwrap();
-    let clock = FakeClock::new(epoch + chrono::Duration::minutes(10), false);
+    let clock = booted_in_1970();
     let mut store = Store::open(&dir.path().join("readings.db")).unwrap();
     for _ in 0..5 {
         let stamp = clock.stamp();
@@ -321,8 +362,7 @@ async fn an_unsynced_clock_holds_uploads_then_times_are_corrected() {
         clock.advance(Duration::from_secs(6));
     }
     let store = SharedStore::new(store);
-    let sink = S3Sink::new(&s3_settings(&server.endpoint(), SECRET_KEY)).unwrap();
-    let mut uploader = Uploader::new(sink, store.clone(), clock.clone(), policy("h-0001"));
+    let mut uploader = s3_uploader(&server, &store, clock.clone());
     let report = uploader.cycle(false).await;
     assert!(report.waiting_for_clock);
     assert!(
@@ -426,8 +466,7 @@ async fn the_directory_target_writes_the_same_keys_and_bytes_as_s3() {
     let clock = FakeClock::new(t0() + chrono::Duration::hours(3), true);
     let to_s3 = buffer(&dir.path().join("a"), t0(), 25);
     let to_dir = buffer(&dir.path().join("b"), t0(), 25);
-    let sink = S3Sink::new(&s3_settings(&server.endpoint(), SECRET_KEY)).unwrap();
-    Uploader::new(sink, to_s3, clock.clone(), policy("h-0001"))
+    s3_uploader(&server, &to_s3, clock.clone())
         .cycle(false)
         .await;
     let bucket = dir.path().join("bucket");
@@ -456,11 +495,9 @@ async fn a_reading_stamped_unsynced_that_lands_after_the_sync_is_corrected_too()
     // only once per boot: the reading kept its 1970 time and went up as a 1970 object.
     let dir = tempfile::tempdir().unwrap();
     let server = S3Server::start(&dir.path().join("s3")).await;
-    let epoch = Utc.timestamp_opt(0, 0).unwrap();
-    let clock = FakeClock::new(epoch + chrono::Duration::minutes(10), false);
+    let clock = booted_in_1970();
     let store = SharedStore::new(Store::open(&dir.path().join("readings.db")).unwrap());
-    let sink = S3Sink::new(&s3_settings(&server.endpoint(), SECRET_KEY)).unwrap();
-    let mut uploader = Uploader::new(sink, store.clone(), clock.clone(), policy("h-0001"));
+    let mut uploader = s3_uploader(&server, &store, clock.clone());
     let stamped = clock.stamp();
     let taken_at = clock.now();
     clock.advance(Duration::from_secs(1));
@@ -488,13 +525,13 @@ async fn a_reading_stamped_unsynced_that_lands_after_the_sync_is_corrected_too()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flush_uploads_the_open_period_to_the_key_its_complete_object_later_overwrites() {
     // Regression (issue 11): `flush` left the open period, and one just ended, pending.
-    let dir = tempfile::tempdir().unwrap();
-    let server = S3Server::start(&dir.path().join("s3")).await;
-    // 35 readings from 09:00; at 12:25 the 12:00 period is open with 5 of them.
-    let store = buffer(dir.path(), t0(), 35);
-    let clock = FakeClock::new(t0() + chrono::Duration::minutes(3 * 60 + 25), true);
-    let sink = S3Sink::new(&s3_settings(&server.endpoint(), SECRET_KEY)).unwrap();
-    let mut uploader = Uploader::new(sink, store.clone(), clock.clone(), policy("h-0001"));
+    let AtTwelveTwentyFive {
+        _dir,
+        server,
+        store,
+        clock,
+        mut uploader,
+    } = AtTwelveTwentyFive::start().await;
     let report = uploader.cycle(true).await;
     assert!(report.error.is_none(), "{:?}", report.error);
     assert_eq!(report.still_pending, Some(0));
@@ -575,30 +612,39 @@ async fn an_s3_redirect_is_never_followed_and_nothing_is_marked() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn flush_against_a_redirecting_endpoint_exits_2_naming_the_redirect() {
-    let dir = tempfile::tempdir().unwrap();
-    let endpoint = redirecting(303).await;
-    let db = dir.path().join("readings.db");
+/// `rainforest-logger flush` uploading to `target` a buffer in `dir` of readings taken `ages`
+/// ago, in that order; and the buffer's path.
+async fn flush_readings(
+    dir: &Path,
+    ages: &[chrono::Duration],
+    target: Target<'_>,
+) -> (std::process::Output, PathBuf) {
+    let db = dir.join("readings.db");
     let mut store = Store::open(&db).unwrap();
-    for i in 0..3 {
-        let time = Utc::now() - chrono::Duration::minutes(3 - i);
-        store.insert(&reading(time, "1.5", true, 1)).unwrap();
+    for age in ages {
+        store
+            .insert(&reading(Utc::now() - *age, "1.5", true, 1))
+            .unwrap();
     }
     drop(store);
-    let config = dir.path().join("config.toml");
+    let config = dir.join("config.toml");
     let unused_eagle = "127.0.0.1:9".parse().unwrap();
-    write_config(
-        &config,
-        unused_eagle,
-        &db,
-        Target::Endpoint(&endpoint.endpoint()),
-    );
+    write_config(&config, unused_eagle, &db, target);
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rainforest-logger"))
         .args(["flush", "--config", config.to_str().unwrap()])
         .output()
         .await
         .unwrap();
+    (output, db)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flush_against_a_redirecting_endpoint_exits_2_naming_the_redirect() {
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = redirecting(303).await;
+    let ages = [3, 2, 1].map(chrono::Duration::minutes);
+    let (output, db) =
+        flush_readings(dir.path(), &ages, Target::Endpoint(&endpoint.endpoint())).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
@@ -612,26 +658,9 @@ async fn flush_against_a_redirecting_endpoint_exits_2_naming_the_redirect() {
 async fn flush_with_s3_reachable_leaves_nothing_pending_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let server = S3Server::start(&dir.path().join("s3")).await;
-    let db = dir.path().join("readings.db");
-    let mut store = Store::open(&db).unwrap();
     // The last reading is a second old: its one-minute period is still open.
-    for seconds in [90, 30, 1] {
-        let time = Utc::now() - chrono::Duration::seconds(seconds);
-        store.insert(&reading(time, "1.5", true, 1)).unwrap();
-    }
-    drop(store);
-    let config = dir.path().join("config.toml");
-    write_config(
-        &config,
-        "127.0.0.1:9".parse().unwrap(),
-        &db,
-        Target::S3(&server),
-    );
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rainforest-logger"))
-        .args(["flush", "--config", config.to_str().unwrap()])
-        .output()
-        .await
-        .unwrap();
+    let ages = [90, 30, 1].map(chrono::Duration::seconds);
+    let (output, db) = flush_readings(dir.path(), &ages, Target::S3(&server)).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),

@@ -16,7 +16,9 @@ pub mod service;
 // The clocks' one home is clock.rs; these are the names most tests use.
 pub use clock::{test_clock, FakeClock, FAKE_BOOT_ID};
 
+use std::fs;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -118,4 +120,19 @@ pub fn one_kw_reading(time: DateTime<Utc>, meter_time: DateTime<Utc>) -> Reading
         demand_kw: Some(rust_decimal::Decimal::ONE),
         ..empty_reading(time)
     }
+}
+
+/// A fake LED-class directory under `root`, as the Pi's `ACT` LED looks before the logger
+/// starts (trigger `mmc0`, off); its path.
+pub fn fake_act_led(root: &Path) -> PathBuf {
+    let dir = root.join("sys/class/leds/ACT");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(
+        dir.join("trigger"),
+        "none rc-feedback [mmc0] timer heartbeat\n",
+    )
+    .unwrap();
+    fs::write(dir.join("brightness"), "0\n").unwrap();
+    fs::write(dir.join("max_brightness"), "255\n").unwrap();
+    dir
 }
