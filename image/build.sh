@@ -16,8 +16,9 @@
 #            with the program's apt repository (cross/publish-repo.sh: its public/ served at
 #            URL, KEYRING its rainforest-logger-archive-keyring.gpg): the image gets the source
 #            entry with Signed-By, and unattended upgrades follow update.channel. Without
-#            them, the image has no repository and no unattended upgrades. --out puts the
-#            image (and its work files) in DIR instead of target/image/, so a second image
+#            them, the image has no repository: the nightly runs bring Debian's security
+#            updates only (update.channel = "off" stops them). --out puts the image
+#            (and its work files) in DIR instead of target/image/, so a second image
 #            does not replace the first; --no-xz leaves out the .img.xz (an image only booted
 #            by image/test-boot.sh, never flashed).
 set -euo pipefail

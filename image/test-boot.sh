@@ -20,8 +20,8 @@
 #             power cut (nothing is flushed, the ext4 journal is left unclean). The same card
 #             boots again; the readings lost must be within README's window (the
 #             commit interval plus the reading being polled).
-#   broken    on the image given (built without a repository: no source entry, unattended
-#             upgrades off): a bad install code and a misspelt key: config-error LED and a
+#   broken    on the image given (built without a repository: no source entry; the update
+#             part held as it was, Debian's security updates on): a bad install code and a misspelt key: config-error LED and a
 #             message naming the file and the keys, never the secret.
 #
 # The guest has a gpio-leds "ACT" LED (added to qemu's device tree), so the logger's sysfs

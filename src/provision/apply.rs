@@ -152,8 +152,12 @@ fn update(
     let upgrade = timer_drop_in(times.upgrade);
     changed |= file::ensure(&root.join(UPGRADE_TIMER), upgrade.as_bytes(), 0o644)?;
     let summary = match (entry.is_some(), update.channel) {
-        (false, _) => "off (this image has no rainforest-logger repository)".to_string(),
-        (true, UpdateChannel::Off) => "off (update.channel = \"off\")".to_string(),
+        (_, UpdateChannel::Off) => "off (update.channel = \"off\")".to_string(),
+        (false, _) => format!(
+            "Debian security updates only, nightly at {} (this image has no rainforest-logger \
+             repository)",
+            clock_time(times.upgrade)
+        ),
         (true, channel) => format!(
             "{} nightly at {}, a reboot if needed at {}",
             channel.name(),

@@ -11,8 +11,9 @@
 //!   household id, so a thousand boxes do not fetch a release, or reboot, in the same minute
 //!   (the same hash as the upload's fleet spread). systemd reads them at the next boot.
 //!
-//! An image built without a repository has no source entry: updates stay off there, as
-//! before the repository existed.
+//! An image built without a repository has no source entry: there the same nightly runs
+//! install Debian's security updates only (the image's static settings name no other
+//! origin that apt can reach), and `off` turns them off too.
 
 use std::time::Duration;
 
@@ -59,12 +60,17 @@ pub(super) fn clock_time(minutes: u32) -> String {
 }
 
 /// The apt.conf snippet: the daily runs on (`stable`, `canary`) or off, and the reboot time.
-/// `repository` is whether the image has the program's source entry.
+/// `repository` is whether the image has the program's source entry; without it the runs
+/// bring Debian's security updates alone.
 pub(super) fn apt_conf(channel: UpdateChannel, repository: bool, times: UpdateTimes) -> String {
     let (on, why) = match (channel, repository) {
-        (_, false) => ("0", "off: this image has no rainforest-logger repository"),
-        (UpdateChannel::Off, true) => ("0", "off: update.channel = \"off\""),
+        (UpdateChannel::Off, _) => ("0", "off: update.channel = \"off\""),
         (UpdateChannel::Stable | UpdateChannel::Canary, true) => ("1", "on"),
+        (UpdateChannel::Stable | UpdateChannel::Canary, false) => (
+            "1",
+            "on for Debian's security updates only: this image has no rainforest-logger \
+             repository",
+        ),
     };
     format!(
         "// {MANAGED} update.channel and household.id\n\
@@ -134,7 +140,7 @@ mod tests {
     }
 
     #[test]
-    fn the_apt_conf_turns_updates_on_only_with_a_repository_and_a_channel() {
+    fn the_apt_conf_turns_updates_off_only_for_channel_off() {
         let times = UpdateTimes {
             lists: 75,
             upgrade: 105,
@@ -152,9 +158,15 @@ mod tests {
         );
         assert!(on.contains("\nUnattended-Upgrade::Automatic-Reboot-Time \"02:15\";\n"));
         assert_eq!(on, apt_conf(UpdateChannel::Stable, true, times));
+        let security_only = apt_conf(UpdateChannel::Stable, false, times);
+        assert!(
+            security_only.contains("\nAPT::Periodic::Unattended-Upgrade \"1\";\n"),
+            "{security_only}"
+        );
+        assert!(security_only.contains("security updates only"));
         for off in [
             apt_conf(UpdateChannel::Off, true, times),
-            apt_conf(UpdateChannel::Stable, false, times),
+            apt_conf(UpdateChannel::Off, false, times),
         ] {
             assert!(
                 off.contains("\nAPT::Periodic::Unattended-Upgrade \"0\";\n"),
@@ -162,7 +174,6 @@ mod tests {
             );
             assert!(off.contains("\nAPT::Periodic::Update-Package-Lists \"0\";\n"));
         }
-        assert!(apt_conf(UpdateChannel::Stable, false, times).contains("no rainforest-logger"));
     }
 
     #[test]

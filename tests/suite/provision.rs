@@ -145,7 +145,8 @@ fn writes_every_file_with_its_mode() {
             "hostname: rainforest-h-0001-55b2ac8b",
             "wifi: network \"HomeNet\" (country GB)",
             "ssh: 2 authorized keys",
-            "update: off (this image has no rainforest-logger repository)",
+            "update: Debian security updates only, nightly at 03:28 (this image has no \
+             rainforest-logger repository)",
         ]
     );
     assert!(!run.all().contains(PASSPHRASE), "{}", run.all());
@@ -322,7 +323,8 @@ fn a_bad_passphrase_keeps_the_wifi_file_but_applies_the_rest() {
             "wifi: left as it was (config problems below)",
             "ssh: 1 authorized key",
             // Another household id: other update times.
-            "update: off (this image has no rainforest-logger repository)",
+            "update: Debian security updates only, nightly at 03:00 (this image has no \
+             rainforest-logger repository)",
         ]
     );
     let file = card.config.display().to_string();
