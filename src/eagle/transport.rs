@@ -364,7 +364,7 @@ mod tests {
 
     #[test]
     fn the_authorization_header_is_rfc_7617_basic_and_sensitive() {
-        // RFC 7617 §2's example: user "Aladdin", password "open sesame".
+        // RFC 7617 (section 2) gives this example: user "Aladdin", password "open sesame".
         let header = basic_authorization("Aladdin", &Secret::new("open sesame")).unwrap();
         assert_eq!(header, "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
         assert!(header.is_sensitive());
