@@ -293,10 +293,6 @@ async fn an_unreachable_eagle_is_counted_not_fatal() {
     .await;
     assert!(outcome.rows.is_empty());
     let status = outcome.store.status().unwrap();
-    let connect = status
-        .events
-        .iter()
-        .find(|e| e.name == "eagle.connect")
-        .unwrap();
+    let connect = common::counter(&status, "eagle.connect");
     assert_eq!(connect.count, 3);
 }

@@ -50,12 +50,7 @@ fn assert_logged_around_the_fault(finished: &Finished) {
 async fn a_401_is_a_credential_error_until_fixed() {
     let finished = fault_then_recovery(Fault::Unauthorized, &[("unauthorized", 2)]).await;
     assert_logged_around_the_fault(&finished);
-    let counter = finished
-        .status
-        .events
-        .iter()
-        .find(|e| e.name == "eagle.unauthorized")
-        .expect("the 401s are counted");
+    let counter = common::counter(&finished.status, "eagle.unauthorized");
     assert!(counter.count >= 2, "{counter:?}");
 }
 

@@ -128,11 +128,7 @@ async fn a_thousand_ticks_without_drift() {
     assert_eq!(rows.len(), 100);
     assert!(rows.iter().enumerate().all(|(i, r)| r.seq == i as i64 + 1));
     let status = run.store.status().unwrap();
-    let repeats = status
-        .events
-        .iter()
-        .find(|e| e.name == "poll.repeat")
-        .unwrap();
+    let repeats = common::counter(&status, "poll.repeat");
     assert_eq!(repeats.count, 900);
 }
 
@@ -173,11 +169,7 @@ async fn failures_are_counted_and_polling_goes_on() {
     let run = run_for(script, Duration::from_secs(57), None).await;
     assert_eq!(run.polls.len(), 10);
     let status = run.store.status().unwrap();
-    let timeouts = status
-        .events
-        .iter()
-        .find(|e| e.name == "eagle.timeout")
-        .unwrap();
+    let timeouts = common::counter(&status, "eagle.timeout");
     assert_eq!(timeouts.count, 4);
     assert!(timeouts
         .last_message

@@ -26,6 +26,17 @@ use rainforest_eagle_sim::{self as sim, SimConfig, SimHandle};
 use rainforest_logger::config::{ApiKind, EagleSettings, Secret};
 use rainforest_logger::eagle::MeterSample;
 use rainforest_logger::reading::{ClockStamp, Reading};
+use rainforest_logger::store::{EventSummary, StatusReport};
+
+/// The event counter `name` in `status`; fails the test, listing the counters there are, when
+/// it was never counted.
+pub fn counter<'a>(status: &'a StatusReport, name: &str) -> &'a EventSummary {
+    status
+        .events
+        .iter()
+        .find(|e| e.name == name)
+        .unwrap_or_else(|| panic!("no counter {name} in {:?}", status.events))
+}
 
 /// Reads `read` until what it returns satisfies `done`, and returns that; fails the test as
 /// [`rig::wait_until`] does.
