@@ -250,34 +250,24 @@ mod tests {
                 r#"{{"InstantaneousDemand":{{"MeterMacId":"0x00178d0000000004","TimeStamp":"0x185adc1d","Demand":"{demand}","Multiplier":"0x00000001","Divisor":"{divisor}"}}}}"#
             )
         };
-        // Manual p.22: 0x001738 = 5944 → 5.944 kW.
-        assert_eq!(
-            parse_demand(&body("0x001738", "0x000003e8"))
-                .unwrap()
-                .demand_kw,
-            dec("5.944")
-        );
-        // Export as 32-bit two's complement: 0xfffff180 = −3712 W.
-        assert_eq!(
-            parse_demand(&body("0xfffff180", "0x000003e8"))
-                .unwrap()
-                .demand_kw,
-            dec("-3.712")
-        );
-        // Documented 24-bit signed form: 0xfff180 = −3712.
-        assert_eq!(
-            parse_demand(&body("0xfff180", "0x000003e8"))
-                .unwrap()
-                .demand_kw,
-            dec("-3.712")
-        );
-        // Divisor 0 means 1.
-        assert_eq!(
-            parse_demand(&body("0x001738", "0x00000000"))
-                .unwrap()
-                .demand_kw,
-            dec("5944")
-        );
+        // (Demand, Divisor, kW)
+        let cases = [
+            // Manual p.22: 0x001738 = 5944 → 5.944 kW.
+            ("0x001738", "0x000003e8", "5.944"),
+            // Export as 32-bit two's complement: 0xfffff180 = −3712 W.
+            ("0xfffff180", "0x000003e8", "-3.712"),
+            // Documented 24-bit signed form: 0xfff180 = −3712.
+            ("0xfff180", "0x000003e8", "-3.712"),
+            // Divisor 0 means 1.
+            ("0x001738", "0x00000000", "5944"),
+        ];
+        for (demand, divisor, kw) in cases {
+            assert_eq!(
+                parse_demand(&body(demand, divisor)).unwrap().demand_kw,
+                dec(kw),
+                "{demand} / {divisor}"
+            );
+        }
         // Missing braces (firmware quirk).
         let bare = body("0x001738", "0x000003e8");
         let bare = &bare[1..bare.len() - 1];
