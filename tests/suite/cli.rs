@@ -40,9 +40,14 @@ fn config_file(config: &str) -> tempfile::NamedTempFile {
     file
 }
 
-/// `rainforest-logger check-config FILE`.
-fn check_config(file: &tempfile::NamedTempFile) -> Output {
-    logger(&["check-config", file.path().to_str().unwrap()])
+/// `rainforest-logger check-config FILE` of the example config with each `(line, replacement)`
+/// made: what it printed, once its exit code was checked to be `code`.
+fn check_example_with(changes: &[(&str, &str)], code: i32) -> String {
+    let file = config_file(&example_with(changes));
+    let output = logger(&["check-config", file.path().to_str().unwrap()]);
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(code), "{out}");
+    out
 }
 
 fn text(output: &Output) -> String {
@@ -111,9 +116,7 @@ fn check_config_refuses_a_region_or_prefix_that_moves_the_readings() {
         ),
     ];
     for (line, wrong, message) in cases {
-        let output = check_config(&config_file(&example_with(&[(line, wrong)])));
-        let out = text(&output);
-        assert_eq!(output.status.code(), Some(1), "{wrong}: {out}");
+        let out = check_example_with(&[(line, wrong)], 1);
         assert!(out.contains(message), "{wrong}: {out}");
     }
     let output = logger_with_region(&["check-config", EXAMPLE], Some("http://127.0.0.1:9000"));
@@ -134,27 +137,24 @@ fn missing_config_names_where_it_looked() {
 
 #[test]
 fn a_bad_install_code_is_not_echoed() {
-    let secret = config_file(&example_with(&[("0123456789abcdef", "s3cr3t-wrong-code")]));
-    let output = check_config(&secret);
-    assert_eq!(output.status.code(), Some(1));
-    let out = text(&output);
+    let out = check_example_with(&[("0123456789abcdef", "s3cr3t-wrong-code")], 1);
     assert!(out.contains("eagle.install_code"), "{out}");
     assert!(!out.contains("s3cr3t"), "secret echoed:\n{out}");
 }
 
 #[test]
 fn check_config_lists_wifi_and_ssh_problems_without_the_passphrase() {
-    let wifi = config_file(&example_with(&[
-        ("ssid = \"\"", "ssid = \"HomeNet\""),
-        ("passphrase = \"\"", "passphrase = \"Zq9!x\""),
-        (
-            "authorized_keys = []",
-            "authorized_keys = [\"ssh-dss AAAA\"]",
-        ),
-    ]));
-    let output = check_config(&wifi);
-    let out = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{out}");
+    let out = check_example_with(
+        &[
+            ("ssid = \"\"", "ssid = \"HomeNet\""),
+            ("passphrase = \"\"", "passphrase = \"Zq9!x\""),
+            (
+                "authorized_keys = []",
+                "authorized_keys = [\"ssh-dss AAAA\"]",
+            ),
+        ],
+        1,
+    );
     for key in ["wifi.passphrase", "wifi.country", "ssh.authorized_keys[0]"] {
         assert!(out.contains(&format!(": {key}: ")), "{key} missing:\n{out}");
     }
@@ -231,18 +231,18 @@ fn version_is_printed() {
 #[test]
 fn an_http_s3_endpoint_with_credentials_is_accepted_with_a_warning() {
     // Regression (issue 12, item 15): accepted without a word.
-    let minio = config_file(&example_with(&[
-        ("endpoint = \"\"", "endpoint = \"http://minio.lan:9000\""),
-        ("path_style = false", "path_style = true"),
-        ("access_key_id = \"\"", "access_key_id = \"AKIDLOCAL\""),
-        (
-            "secret_access_key = \"\"",
-            "secret_access_key = \"local-secret-key\"",
-        ),
-    ]));
-    let output = check_config(&minio);
-    let out = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{out}");
+    let out = check_example_with(
+        &[
+            ("endpoint = \"\"", "endpoint = \"http://minio.lan:9000\""),
+            ("path_style = false", "path_style = true"),
+            ("access_key_id = \"\"", "access_key_id = \"AKIDLOCAL\""),
+            (
+                "secret_access_key = \"\"",
+                "secret_access_key = \"local-secret-key\"",
+            ),
+        ],
+        0,
+    );
     assert!(
         out.contains("warning: s3.endpoint \"http://minio.lan:9000\" is plain http"),
         "{out}"
