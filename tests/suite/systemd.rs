@@ -59,6 +59,25 @@ async fn expect_message(socket: &UnixDatagram, needle: &str, limit: Duration) ->
     }
 }
 
+/// Waits up to `limit` for READY=1 sent with `status`, then listens for `listen` and checks
+/// that at least `pings` watchdog pings came; `log` says what the service wrote, on failure.
+async fn expect_ready_and_pinging(
+    socket: &UnixDatagram,
+    limit: Duration,
+    status: &str,
+    (listen, pings): (Duration, usize),
+    log: impl Fn() -> String,
+) {
+    let start = expect_message(socket, "READY=1", limit).await;
+    assert!(
+        start.iter().any(|m| m.contains(status)),
+        "{start:?}\n{}",
+        log()
+    );
+    let alive = collect(socket, listen).await;
+    assert!(watchdogs(&alive) >= pings, "{alive:?}");
+}
+
 fn watchdogs(messages: &[String]) -> usize {
     messages.iter().filter(|m| *m == "WATCHDOG=1").count()
 }
@@ -128,13 +147,14 @@ async fn watchdog_pings_only_while_the_poll_loop_ticks() {
         let _ = stopped.await;
     }));
 
-    let first = expect_message(&socket, "READY=1", Duration::from_secs(2)).await;
-    assert!(
-        first.iter().any(|m| m.contains("STATUS=LED healthy")),
-        "{first:?}"
-    );
-    let alive = collect(&socket, Duration::from_millis(800)).await;
-    assert!(watchdogs(&alive) >= 5, "{alive:?}");
+    expect_ready_and_pinging(
+        &socket,
+        Duration::from_secs(2),
+        "STATUS=LED healthy",
+        (Duration::from_millis(800), 5),
+        String::new,
+    )
+    .await;
 
     stalled.store(true, Ordering::SeqCst);
     // Pings may go on until the stall limit has passed since the last tick.
@@ -286,14 +306,14 @@ async fn run_notifies_systemd_and_stops_cleanly_on_sigterm() {
         config: _,
     } = UnderSystemd::start(common::INSTALL_CODE).await;
 
-    let start = expect_message(&socket, "READY=1", Duration::from_secs(10)).await;
-    assert!(
-        start.iter().any(|m| m.contains("STATUS=LED healthy")),
-        "{start:?}\n{}",
-        service.log()
-    );
-    let running = collect(&socket, Duration::from_millis(1_500)).await;
-    assert!(watchdogs(&running) >= 4, "{running:?}");
+    expect_ready_and_pinging(
+        &socket,
+        Duration::from_secs(10),
+        "STATUS=LED healthy",
+        (Duration::from_millis(1_500), 4),
+        || service.log(),
+    )
+    .await;
     assert_eq!(fs::read_to_string(led.join("trigger")).unwrap(), "none");
     assert_eq!(fs::read_to_string(led.join("brightness")).unwrap(), "255");
 
@@ -322,13 +342,14 @@ async fn a_broken_config_shows_config_error_until_the_file_is_fixed() {
     } = UnderSystemd::start("not-hex").await;
 
     // Up (READY, so systemd does not restart it), telling what is wrong, and alive.
-    let start = expect_message(&socket, "READY=1", Duration::from_secs(10)).await;
-    assert!(
-        start.iter().any(|m| m.contains("STATUS=LED config error")),
-        "{start:?}"
-    );
-    let waiting = collect(&socket, Duration::from_millis(1_500)).await;
-    assert!(watchdogs(&waiting) >= 4, "{waiting:?}");
+    expect_ready_and_pinging(
+        &socket,
+        Duration::from_secs(10),
+        "STATUS=LED config error",
+        (Duration::from_millis(1_500), 4),
+        || service.log(),
+    )
+    .await;
     assert!(service.is_running(), "{}", service.log());
     assert!(
         service.log().contains("eagle.install_code"),
