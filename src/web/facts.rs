@@ -42,8 +42,21 @@ pub fn local_day_start(now: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// What the page shows before anything is known but the LED: no reading, nothing pending,
+    /// no upload; what a test fills in with struct-update syntax,
+    /// `PageFacts { pending_rows: .., ..nothing_known(led) }`.
+    pub(crate) fn nothing_known(led: LedState) -> PageFacts {
+        PageFacts {
+            latest: None,
+            day_start: None,
+            led,
+            pending_rows: 0,
+            last_upload: None,
+        }
+    }
 
     #[test]
     fn the_day_starts_at_a_local_midnight_before_now() {

@@ -24,16 +24,14 @@ pub fn render(view: &PageView) -> String {
 mod tests {
     use super::*;
     use crate::health::LedState;
+    use crate::web::facts::tests::nothing_known;
     use crate::web::PageFacts;
 
     #[test]
     fn every_placeholder_is_filled_and_every_field_has_an_element() {
         let view = PageView::new(&PageFacts {
-            latest: None,
-            day_start: None,
-            led: LedState::ConfigError,
             pending_rows: 3,
-            last_upload: None,
+            ..nothing_known(LedState::ConfigError)
         });
         let html = render(&view);
         assert!(!html.contains("{{"), "{html}");
@@ -55,10 +53,7 @@ mod tests {
         let page = |reading: &crate::reading::Reading| {
             render(&PageView::new(&PageFacts {
                 latest: Some(crate::reading::tests::pending(1, reading.clone())),
-                day_start: None,
-                led: LedState::Healthy,
-                pending_rows: 0,
-                last_upload: None,
+                ..nothing_known(LedState::Healthy)
             }))
         };
         let html = page(&reading);
