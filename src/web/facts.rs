@@ -20,6 +20,21 @@ pub struct PageFacts {
     pub last_upload: Option<DateTime<Utc>>,
 }
 
+impl PageFacts {
+    /// The facts before the buffer has told anything: only the LED's state, no reading,
+    /// nothing pending, no upload (what the page starts with, and stays at when the buffer
+    /// cannot be read).
+    pub fn nothing_known(led: LedState) -> Self {
+        PageFacts {
+            latest: None,
+            day_start: None,
+            led,
+            pending_rows: 0,
+            last_upload: None,
+        }
+    }
+}
+
 /// The start of the local day (midnight in the Pi's time zone, `/etc/localtime` or `TZ`) that
 /// `now` falls in. A midnight that does not exist (a DST jump at 00:00) is the day's first
 /// instant that does.
@@ -42,21 +57,8 @@ pub fn local_day_start(now: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// What the page shows before anything is known but the LED: no reading, nothing pending,
-    /// no upload; what a test fills in with struct-update syntax,
-    /// `PageFacts { pending_rows: .., ..nothing_known(led) }`.
-    pub(crate) fn nothing_known(led: LedState) -> PageFacts {
-        PageFacts {
-            latest: None,
-            day_start: None,
-            led,
-            pending_rows: 0,
-            last_upload: None,
-        }
-    }
 
     #[test]
     fn the_day_starts_at_a_local_midnight_before_now() {

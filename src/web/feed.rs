@@ -81,13 +81,7 @@ async fn initial_facts(sources: &PageSources) -> PageFacts {
         Err(error) => {
             // The page then starts empty and fills with the next reading.
             log::warn!("household page: cannot read the buffer: {error}");
-            PageFacts {
-                latest: None,
-                day_start: None,
-                led,
-                pending_rows: 0,
-                last_upload: None,
-            }
+            PageFacts::nothing_known(led)
         }
     }
 }

@@ -24,14 +24,13 @@ pub fn render(view: &PageView) -> String {
 mod tests {
     use super::*;
     use crate::health::LedState;
-    use crate::web::facts::tests::nothing_known;
     use crate::web::PageFacts;
 
     #[test]
     fn every_placeholder_is_filled_and_every_field_has_an_element() {
         let view = PageView::new(&PageFacts {
             pending_rows: 3,
-            ..nothing_known(LedState::ConfigError)
+            ..PageFacts::nothing_known(LedState::ConfigError)
         });
         let html = render(&view);
         assert!(!html.contains("{{"), "{html}");
@@ -53,7 +52,7 @@ mod tests {
         let page = |reading: &crate::reading::Reading| {
             render(&PageView::new(&PageFacts {
                 latest: Some(crate::reading::tests::pending(1, reading.clone())),
-                ..nothing_known(LedState::Healthy)
+                ..PageFacts::nothing_known(LedState::Healthy)
             }))
         };
         let html = page(&reading);

@@ -84,13 +84,9 @@ pub async fn start(listen: SocketAddr, sources: PageSources) -> io::Result<WebHa
     socket.bind(listen)?;
     let listener = socket.listen(16)?;
     let local_addr = listener.local_addr()?;
-    let (views_sender, views) = watch::channel(Arc::new(PageView::new(&super::PageFacts {
-        latest: None,
-        day_start: None,
-        led: *sources.led.borrow(),
-        pending_rows: 0,
-        last_upload: None,
-    })));
+    let (views_sender, views) = watch::channel(Arc::new(PageView::new(
+        &super::PageFacts::nothing_known(*sources.led.borrow()),
+    )));
     let (stop, stopped) = oneshot::channel();
     let task = tokio::spawn(async move {
         tokio::select! {

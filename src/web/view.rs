@@ -140,7 +140,6 @@ mod tests {
     use crate::health::LedState;
     use crate::reading::tests::{empty_reading, pending};
     use crate::reading::{Reading, StoredReading};
-    use crate::web::facts::tests::nothing_known;
     use std::str::FromStr;
 
     fn stored(seq: i64, demand: &str, delivered: &str, received: &str) -> StoredReading {
@@ -166,7 +165,7 @@ mod tests {
             latest: Some(stored(9, "-1.250", "1012.0006", "20.100")),
             day_start: Some(stored(1, "0.5", "1000.000", "20.000")),
             pending_rows: 7,
-            ..nothing_known(LedState::MeterNotReporting)
+            ..PageFacts::nothing_known(LedState::MeterNotReporting)
         });
         assert_eq!(view.text("demand"), Some("-1.25 kW"));
         assert_eq!(view.text("flow"), Some("exporting to the grid"));
@@ -191,7 +190,7 @@ mod tests {
         let view = PageView::new(&PageFacts {
             latest: Some(stored(9, "1", "0", "5")),
             day_start: Some(stored(1, "1", "1000", "5")),
-            ..nothing_known(LedState::Healthy)
+            ..PageFacts::nothing_known(LedState::Healthy)
         });
         assert_eq!(view.text("today_delivered"), Some(UNKNOWN));
         assert_eq!(view.text("today_received"), Some("0 kWh"));
@@ -200,7 +199,7 @@ mod tests {
 
     #[test]
     fn nothing_known_yet() {
-        let view = PageView::new(&nothing_known(LedState::EagleUnreachable));
+        let view = PageView::new(&PageFacts::nothing_known(LedState::EagleUnreachable));
         assert_eq!(view.text("demand"), Some(UNKNOWN));
         assert_eq!(view.text("flow"), Some("no reading yet"));
         assert_eq!(view.text("last_reading"), Some("none yet"));
