@@ -210,6 +210,13 @@ mod tests {
         }
     }
 
+    /// The buffer at `path`, committing every `interval`.
+    fn batching(path: &std::path::Path, interval: Duration) -> Store {
+        let mut store = Store::open(path).unwrap();
+        store.commit_every(interval).unwrap();
+        store
+    }
+
     fn seqs(store: &Store) -> Vec<i64> {
         let rows = store.readings_after(0, 100).unwrap();
         rows.iter().map(|r| r.seq).collect()
@@ -223,8 +230,7 @@ mod tests {
     fn a_power_cut_loses_only_the_readings_since_the_last_commit() {
         let dir = tempfile::tempdir().unwrap();
         let live = dir.path().join("live.db");
-        let mut store = Store::open(&live).unwrap();
-        store.commit_every(Duration::from_secs(3600)).unwrap();
+        let mut store = batching(&live, Duration::from_secs(3600));
         let first: Vec<Reading> = (1..=5).map(reading).collect();
         assert_eq!(store.insert_all(&first).unwrap(), vec![1, 2, 3, 4, 5]);
         let stale_journal = std::fs::read(journal_path(&live)).unwrap();
@@ -264,8 +270,7 @@ mod tests {
             if let Some(bytes) = journal {
                 std::fs::write(journal_path(&after), bytes).unwrap();
             }
-            let mut store = Store::open(&after).unwrap();
-            store.commit_every(Duration::from_secs(3600)).unwrap();
+            let mut store = batching(&after, Duration::from_secs(3600));
             assert_eq!(seqs(&store), expected, "{case}");
             // The next reading continues above everything the buffer committed.
             let next = store.insert_all(&[reading(9)]).unwrap()[0];
@@ -277,8 +282,7 @@ mod tests {
     fn a_quiet_meter_still_gets_its_readings_committed_when_the_interval_is_up() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.db");
-        let mut store = Store::open(&path).unwrap();
-        store.commit_every(Duration::from_millis(200)).unwrap();
+        let mut store = batching(&path, Duration::from_millis(200));
         store.insert_all(&[reading(1)]).unwrap();
         assert_eq!(store.commit_if_due().unwrap(), 1, "not due yet");
         std::thread::sleep(Duration::from_millis(250));
@@ -295,8 +299,7 @@ mod tests {
     fn status_counts_the_journal_of_a_running_daemon_once() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.db");
-        let mut daemon = Store::open(&path).unwrap();
-        daemon.commit_every(Duration::from_secs(3600)).unwrap();
+        let mut daemon = batching(&path, Duration::from_secs(3600));
         daemon.insert_all(&[reading(1), reading(2)]).unwrap();
         daemon.commit_pending().unwrap();
         daemon
@@ -335,8 +338,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.db");
         let counted = || Store::open(&path).unwrap().status().unwrap().events.len();
-        let mut store = Store::open(&path).unwrap();
-        store.commit_every(Duration::from_millis(300)).unwrap();
+        let mut store = batching(&path, Duration::from_millis(300));
         let delta = |name: &str| EventDelta {
             name: name.into(),
             count: 1,
