@@ -29,6 +29,15 @@ enum Step {
     Fail,
 }
 
+/// Poll `n` answers with reading `n` of `readings` (`(contact, delivered)`), and every later
+/// poll with the last one again.
+fn readings_then_the_last_again(readings: &'static [(i64, &'static str)]) -> Script {
+    Box::new(move |n| {
+        let (contact, delivered) = readings[n.min(readings.len() - 1)];
+        Step::Reading { contact, delivered }
+    })
+}
+
 struct FakeMeter {
     script: Script,
     polls: Arc<Mutex<Vec<Instant>>>,
@@ -182,20 +191,7 @@ async fn failures_are_counted_and_polling_goes_on() {
 
 #[tokio::test(start_paused = true)]
 async fn reboot_zero_is_omitted_and_dedupe_survives_a_restart() {
-    let script: Script = Box::new(|n| match n {
-        0 => Step::Reading {
-            contact: 0,
-            delivered: "5120.115",
-        },
-        1 => Step::Reading {
-            contact: 6,
-            delivered: "0.000000",
-        },
-        _ => Step::Reading {
-            contact: 12,
-            delivered: "5120.2",
-        },
-    });
+    let script = readings_then_the_last_again(&[(0, "5120.115"), (6, "0.000000"), (12, "5120.2")]);
     let run = run_for(script, Duration::from_secs(20), None).await;
     let rows = run.store.readings_after(0, 10).unwrap();
     let delivered: Vec<Option<String>> = rows
@@ -214,16 +210,7 @@ async fn reboot_zero_is_omitted_and_dedupe_survives_a_restart() {
     // Restart on the same buffer: the EAGLE still serves LastContact 12 → a repeat, not a row;
     // then a 0 again right after restart is still the reboot artefact.
     let dir = run._dir;
-    let script: Script = Box::new(|n| match n {
-        0 => Step::Reading {
-            contact: 12,
-            delivered: "5120.2",
-        },
-        _ => Step::Reading {
-            contact: 18,
-            delivered: "0",
-        },
-    });
+    let script = readings_then_the_last_again(&[(12, "5120.2"), (18, "0")]);
     let second = run_for(script, Duration::from_secs(10), Some(dir)).await;
     let rows = second.store.readings_after(0, 10).unwrap();
     assert_eq!(rows.len(), 4);
