@@ -7,7 +7,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use rainforest_eagle_sim::{self as sim, Profile, SimConfig, SimHandle};
-use rainforest_logger::daemon::{Daemon, DaemonEvent};
+use rainforest_logger::daemon::DaemonEvent;
 use rainforest_logger::eagle::Eagle;
 use rainforest_logger::reading::StoredReading;
 use rainforest_logger::store::Store;
@@ -41,13 +41,7 @@ async fn log_for(
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("readings.db");
     let eagle = Eagle::new(&settings).unwrap();
-    let daemon = Daemon::new(
-        eagle,
-        Store::open(&path).unwrap(),
-        common::test_clock(),
-        interval,
-    )
-    .unwrap();
+    let daemon = common::test_daemon(eagle, &path, interval);
     let mut receiver = daemon.subscribe();
     let collector = tokio::spawn(async move {
         let mut events = Vec::new();

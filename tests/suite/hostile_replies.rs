@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::replay::{fixture, Replay};
-use rainforest_logger::daemon::{Daemon, DaemonEvent};
+use rainforest_logger::daemon::DaemonEvent;
 use rainforest_logger::eagle::device_list::parse_device_list;
 use rainforest_logger::eagle::device_query::parse_device_query;
 use rainforest_logger::eagle::legacy::{parse_demand, parse_price};
@@ -176,13 +176,7 @@ async fn the_daemon_refuses_hostile_replies_and_stores_the_next_good_one() {
         Duration::from_secs(2),
     ))
     .unwrap();
-    let daemon = Daemon::new(
-        eagle,
-        Store::open(&db).unwrap(),
-        common::test_clock(),
-        Duration::from_millis(100),
-    )
-    .unwrap();
+    let daemon = common::test_daemon(eagle, &db, Duration::from_millis(100));
     let mut events = daemon.subscribe();
     let running = tokio::spawn(daemon.run(async move {
         // Stop once a few more polls have run after the first stored reading.

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rainforest_logger::daemon::{Daemon, MeterSource};
+use rainforest_logger::daemon::MeterSource;
 use rainforest_logger::eagle::{EagleError, MeterSample};
 use rainforest_logger::store::Store;
 use rust_decimal::Decimal;
@@ -96,13 +96,7 @@ async fn run_for(script: Script, length: Duration, dir: Option<tempfile::TempDir
         polls: Arc::clone(&polls),
         in_flight: Arc::clone(&in_flight),
     };
-    let daemon = Daemon::new(
-        meter,
-        Store::open(&path).unwrap(),
-        common::test_clock(),
-        SIX_SECONDS,
-    )
-    .unwrap();
+    let daemon = common::test_daemon(meter, &path, SIX_SECONDS);
     daemon.run(tokio::time::sleep(length)).await;
     let polls = polls.lock().unwrap().clone();
     let max_in_flight = in_flight.lock().unwrap().1;

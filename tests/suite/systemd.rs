@@ -17,7 +17,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use common::{fake_act_led, rig};
 use rainforest_eagle_sim::SimHandle;
-use rainforest_logger::daemon::{Daemon, MeterSource};
+use rainforest_logger::daemon::MeterSource;
 use rainforest_logger::eagle::{EagleError, MeterSample};
 use rainforest_logger::health::{HealthThresholds, LedState};
 use rainforest_logger::led::Led;
@@ -124,13 +124,7 @@ async fn watchdog_pings_only_while_the_poll_loop_ticks() {
     };
     // The meter is the test's: the settings' EAGLE is never asked.
     let settings = rig::settings("notify-test", "http://127.0.0.1:9", dir.path());
-    let daemon = Daemon::new(
-        meter,
-        Store::open(&settings.storage.path).unwrap(),
-        common::test_clock(),
-        Duration::from_millis(100),
-    )
-    .unwrap();
+    let daemon = common::test_daemon(meter, &settings.storage.path, Duration::from_millis(100));
     let bucket = DirSink::new(&dir.path().join("bucket"));
     let mut parts = Parts::new(settings, daemon, bucket, common::test_clock());
     parts.timing = ServiceTiming {

@@ -24,9 +24,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rainforest_eagle_sim::{self as sim, SimConfig, SimHandle};
 use rainforest_logger::config::{ApiKind, EagleSettings, Secret};
+use rainforest_logger::daemon::{Daemon, MeterSource};
 use rainforest_logger::eagle::MeterSample;
 use rainforest_logger::reading::{ClockStamp, Reading};
-use rainforest_logger::store::{EventSummary, StatusReport};
+use rainforest_logger::store::{EventSummary, StatusReport, Store};
 
 /// The event counter `name` in `status`; fails the test, listing the counters there are, when
 /// it was never counted.
@@ -36,6 +37,11 @@ pub fn counter<'a>(status: &'a StatusReport, name: &str) -> &'a EventSummary {
         .iter()
         .find(|e| e.name == name)
         .unwrap_or_else(|| panic!("no counter {name} in {:?}", status.events))
+}
+
+/// A daemon polling `source` every `interval` into the buffer at `db`, on [`test_clock`].
+pub fn test_daemon<S: MeterSource>(source: S, db: &Path, interval: Duration) -> Daemon<S> {
+    Daemon::new(source, Store::open(db).unwrap(), test_clock(), interval).unwrap()
 }
 
 /// Reads `read` until what it returns satisfies `done`, and returns that; fails the test as
