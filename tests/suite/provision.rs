@@ -64,6 +64,13 @@ impl Card {
         run
     }
 
+    /// `provision` exiting 0 and printing exactly `lines`.
+    fn provision_printing(&self, lines: &[&str]) -> Run {
+        let run = self.provision_expecting(0);
+        assert_eq!(run.stdout_lines(), lines);
+        run
+    }
+
     fn path(&self, relative: &str) -> PathBuf {
         self.root.join(relative)
     }
@@ -138,17 +145,13 @@ fn good_config() -> String {
 fn writes_every_file_with_its_mode() {
     let card = Card::new();
     card.write_config(&good_config());
-    let run = card.provision_expecting(0);
-    assert_eq!(
-        run.stdout_lines(),
-        [
-            "hostname: rainforest-h-0001-55b2ac8b",
-            "wifi: network \"HomeNet\" (country GB)",
-            "ssh: 2 authorized keys",
-            "update: Debian security updates only, nightly at 03:28 (this image has no \
-             rainforest-logger repository)",
-        ]
-    );
+    let run = card.provision_printing(&[
+        "hostname: rainforest-h-0001-55b2ac8b",
+        "wifi: network \"HomeNet\" (country GB)",
+        "ssh: 2 authorized keys",
+        "update: Debian security updates only, nightly at 03:28 (this image has no \
+         rainforest-logger repository)",
+    ]);
     assert!(!run.all().contains(PASSPHRASE), "{}", run.all());
 
     assert_eq!(card.read(HOSTNAME), "rainforest-h-0001-55b2ac8b\n");
@@ -228,11 +231,7 @@ fn a_second_run_changes_nothing() {
     let before: Vec<_> = files.iter().map(|file| card.state(file)).collect();
     let ssh_dir_before = ssh_dir();
 
-    let run = card.provision_expecting(0);
-    assert_eq!(
-        run.stdout_lines(),
-        ["unchanged: hostname, wifi, ssh, update"]
-    );
+    card.provision_printing(&["unchanged: hostname, wifi, ssh, update"]);
     let after: Vec<_> = files.iter().map(|file| card.state(file)).collect();
     assert_eq!(before, after);
     assert_eq!(ssh_dir(), ssh_dir_before);
@@ -245,15 +244,11 @@ fn a_wrong_mode_alone_is_fixed() {
     card.provision_expecting(0);
     fs::set_permissions(card.path(WPA), fs::Permissions::from_mode(0o644)).unwrap();
     fs::set_permissions(card.path(SSH_DIR), fs::Permissions::from_mode(0o755)).unwrap();
-    let run = card.provision_expecting(0);
-    assert_eq!(
-        run.stdout_lines(),
-        [
-            "wifi: network \"HomeNet\" (country GB)",
-            "ssh: 2 authorized keys",
-            "unchanged: hostname, update",
-        ]
-    );
+    card.provision_printing(&[
+        "wifi: network \"HomeNet\" (country GB)",
+        "ssh: 2 authorized keys",
+        "unchanged: hostname, update",
+    ]);
     assert_eq!(card.mode(WPA), 0o600);
     assert_eq!(card.mode(SSH_DIR), 0o700);
 }
@@ -270,25 +265,17 @@ fn no_ssid_removes_the_wifi_file_and_no_keys_the_authorized_keys() {
         "ssid = \"\"\ncountry = \"GB\"",
         &[ED25519, ECDSA],
     ));
-    let run = card.provision_expecting(0);
-    assert_eq!(
-        run.stdout_lines(),
-        [
-            "wifi: removed (no [wifi] ssid)",
-            "unchanged: hostname, ssh, update"
-        ]
-    );
+    card.provision_printing(&[
+        "wifi: removed (no [wifi] ssid)",
+        "unchanged: hostname, ssh, update",
+    ]);
     assert!(!card.path(WPA).exists());
 
     card.write_config(&config("H_0001", "", &[]));
-    let run = card.provision_expecting(0);
-    assert_eq!(
-        run.stdout_lines(),
-        [
-            "ssh: off (no authorized keys)",
-            "unchanged: hostname, wifi, update"
-        ]
-    );
+    card.provision_printing(&[
+        "ssh: off (no authorized keys)",
+        "unchanged: hostname, wifi, update",
+    ]);
     assert!(!card.path(AUTHORIZED_KEYS).exists());
     assert!(card.path(SSH_DIR).is_dir());
 
@@ -324,7 +311,7 @@ fn a_bad_passphrase_keeps_the_wifi_file_but_applies_the_rest() {
             "ssh: 1 authorized key",
             // Another household id: other update times.
             "update: Debian security updates only, nightly at 03:00 (this image has no \
-             rainforest-logger repository)",
+         rainforest-logger repository)",
         ]
     );
     let file = card.config.display().to_string();
