@@ -565,6 +565,14 @@ const IMAGE_SOURCE: &str = "Types: deb\nURIs: https://apt.example.org/rainforest
                             Components: main\n\
                             Signed-By: /usr/share/keyrings/rainforest-logger-archive-keyring.gpg\n";
 
+/// A card whose image has the rainforest-logger repository ([`IMAGE_SOURCE`]).
+fn card_with_the_image_source() -> Card {
+    let card = Card::new();
+    fs::create_dir_all(card.path(APT_SOURCE).parent().unwrap()).unwrap();
+    fs::write(card.path(APT_SOURCE), IMAGE_SOURCE).unwrap();
+    card
+}
+
 fn with_update(channel: &str) -> String {
     format!("{}\n[update]\nchannel = \"{channel}\"\n", good_config())
 }
@@ -578,9 +586,7 @@ fn settings_of(text: &str) -> Vec<&str> {
 
 #[test]
 fn the_channel_picks_the_suite_and_off_stops_updates() {
-    let card = Card::new();
-    fs::create_dir_all(card.path(APT_SOURCE).parent().unwrap()).unwrap();
-    fs::write(card.path(APT_SOURCE), IMAGE_SOURCE).unwrap();
+    let card = card_with_the_image_source();
 
     card.write_config(&with_update("canary"));
     let run = card.provision_expecting(0);
@@ -652,9 +658,7 @@ fn the_channel_picks_the_suite_and_off_stops_updates() {
 
 #[test]
 fn a_mistake_in_update_or_household_leaves_the_previous_setting() {
-    let card = Card::new();
-    fs::create_dir_all(card.path(APT_SOURCE).parent().unwrap()).unwrap();
-    fs::write(card.path(APT_SOURCE), IMAGE_SOURCE).unwrap();
+    let card = card_with_the_image_source();
     card.write_config(&with_update("canary"));
     card.provision_expecting(0);
     let before = [APT_SOURCE, APT_CONF, LISTS_TIMER, UPGRADE_TIMER].map(|path| card.state(path));
