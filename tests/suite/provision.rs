@@ -64,6 +64,14 @@ impl Card {
         run
     }
 
+    /// A card provisioned once (exit 0) from [`good_config`].
+    fn provisioned() -> Card {
+        let card = Card::new();
+        card.write_config(&good_config());
+        card.provision_expecting(0);
+        card
+    }
+
     /// `provision` exiting 0 and printing exactly `lines`.
     fn provision_printing(&self, lines: &[&str]) -> Run {
         let run = self.provision_expecting(0);
@@ -220,9 +228,7 @@ fn open_and_psk_networks() {
 
 #[test]
 fn a_second_run_changes_nothing() {
-    let card = Card::new();
-    card.write_config(&good_config());
-    card.provision_expecting(0);
+    let card = Card::provisioned();
     let ssh_dir = || {
         let metadata = fs::metadata(card.path(SSH_DIR)).unwrap();
         (metadata.mtime_nsec(), metadata.ctime_nsec())
@@ -239,9 +245,7 @@ fn a_second_run_changes_nothing() {
 
 #[test]
 fn a_wrong_mode_alone_is_fixed() {
-    let card = Card::new();
-    card.write_config(&good_config());
-    card.provision_expecting(0);
+    let card = Card::provisioned();
     fs::set_permissions(card.path(WPA), fs::Permissions::from_mode(0o644)).unwrap();
     fs::set_permissions(card.path(SSH_DIR), fs::Permissions::from_mode(0o755)).unwrap();
     card.provision_printing(&[
@@ -255,9 +259,7 @@ fn a_wrong_mode_alone_is_fixed() {
 
 #[test]
 fn no_ssid_removes_the_wifi_file_and_no_keys_the_authorized_keys() {
-    let card = Card::new();
-    card.write_config(&good_config());
-    card.provision_expecting(0);
+    let card = Card::provisioned();
     assert!(card.path(WPA).exists());
 
     card.write_config(&config(
@@ -288,9 +290,7 @@ fn no_ssid_removes_the_wifi_file_and_no_keys_the_authorized_keys() {
 
 #[test]
 fn a_bad_passphrase_keeps_the_wifi_file_but_applies_the_rest() {
-    let card = Card::new();
-    card.write_config(&good_config());
-    card.provision_expecting(0);
+    let card = Card::provisioned();
     let wifi_before = card.state(WPA);
 
     let wrong = "Xq7#z";
@@ -311,7 +311,7 @@ fn a_bad_passphrase_keeps_the_wifi_file_but_applies_the_rest() {
             "ssh: 1 authorized key",
             // Another household id: other update times.
             "update: Debian security updates only, nightly at 03:00 (this image has no \
-         rainforest-logger repository)",
+             rainforest-logger repository)",
         ]
     );
     let file = card.config.display().to_string();
@@ -327,9 +327,7 @@ fn a_bad_passphrase_keeps_the_wifi_file_but_applies_the_rest() {
 
 #[test]
 fn a_misspelt_wifi_section_keeps_the_wifi_file() {
-    let card = Card::new();
-    card.write_config(&good_config());
-    card.provision_expecting(0);
+    let card = Card::provisioned();
     let before = card.state(WPA);
     card.write_config(&good_config().replace("[wifi]", "[wfi]"));
     let run = card.provision_expecting(1);
@@ -365,9 +363,7 @@ fn unknown_sections_or_keys_keep_wifi_and_ssh_exactly_as_they_were() {
         ),
     ];
     for (text, name) in misread {
-        let card = Card::new();
-        card.write_config(&good_config());
-        card.provision_expecting(0);
+        let card = Card::provisioned();
         let before = [card.state(WPA), card.state(AUTHORIZED_KEYS)];
 
         card.write_config(&text.replace("H_0001", "h-0002"));
@@ -394,9 +390,7 @@ fn unknown_sections_or_keys_keep_wifi_and_ssh_exactly_as_they_were() {
 
 #[test]
 fn unknown_names_hold_wifi_and_ssh_with_a_line_that_says_why() {
-    let card = Card::new();
-    card.write_config(&good_config());
-    card.provision_expecting(0);
+    let card = Card::provisioned();
     card.write_config(
         &good_config()
             .replace("[wifi]", "[WIFI]")
@@ -525,9 +519,7 @@ fn a_write_that_fails_is_exit_2_and_the_other_parts_are_applied() {
 /// The files are found at the paths the image expects, whatever the root.
 #[test]
 fn paths_are_under_the_root() {
-    let card = Card::new();
-    card.write_config(&good_config());
-    card.provision_expecting(0);
+    let card = Card::provisioned();
     let mut written: Vec<PathBuf> = Vec::new();
     collect_files(&card.root, &mut written);
     let mut relative: Vec<String> = written
