@@ -77,12 +77,17 @@ fn refuse(path: &Path) -> StoreError {
     err
 }
 
-/// A real buffer, closed, spanning many pages.
-fn closed_buffer(path: &Path, rows: i64) {
-    let mut store = Store::open(path).unwrap();
+/// A real buffer of `rows` readings in `dir`, closed, spanning many pages: its path and the
+/// bytes of its file.
+fn closed_buffer(dir: &tempfile::TempDir, rows: i64) -> (PathBuf, Vec<u8>) {
+    let path = db_path(dir);
+    let mut store = Store::open(&path).unwrap();
     for i in 0..rows {
         store.insert(&full(i)).unwrap();
     }
+    drop(store);
+    let bytes = std::fs::read(&path).unwrap();
+    (path, bytes)
 }
 
 #[test]
@@ -370,9 +375,7 @@ fn random_bytes_are_refused_untouched() {
 #[test]
 fn truncated_buffer_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
-    let path = db_path(&dir);
-    closed_buffer(&path, 500);
-    let whole = std::fs::read(&path).unwrap();
+    let (path, whole) = closed_buffer(&dir, 500);
     assert!(whole.len() > 8 * 4096, "the test needs a multi-page file");
 
     // Cutting off part of the last page leaves SQLite able to open and read the newest row;
@@ -389,9 +392,7 @@ fn truncated_buffer_is_refused_untouched() {
 #[test]
 fn garbled_schema_page_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
-    let path = db_path(&dir);
-    closed_buffer(&path, 50);
-    let mut bytes = std::fs::read(&path).unwrap();
+    let (path, mut bytes) = closed_buffer(&dir, 50);
     bytes[100..4096].fill(0xa5);
     std::fs::write(&path, &bytes).unwrap();
     let err = refuse(&path);
@@ -447,8 +448,7 @@ fn foreign_databases_are_refused_untouched() {
 #[test]
 fn newer_schema_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
-    let path = db_path(&dir);
-    closed_buffer(&path, 3);
+    let (path, _) = closed_buffer(&dir, 3);
     raw(&path)
         .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
         .unwrap();
