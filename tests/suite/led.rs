@@ -30,6 +30,15 @@ async fn start_sim(addr: SocketAddr, install_code: &str) -> SimHandle {
     sim::start(addr, config).await.unwrap()
 }
 
+/// A directory holding a fake ACT LED (its path returned too), and a simulator on a free port
+/// of 127.0.0.1 that accepts `install_code`.
+async fn led_and_sim(install_code: &str) -> (tempfile::TempDir, PathBuf, SimHandle) {
+    let dir = tempfile::tempdir().unwrap();
+    let led = fake_act_led(dir.path());
+    let sim = start_sim(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), install_code).await;
+    (dir, led, sim)
+}
+
 /// The logger polling `sim` every 200 ms into `db`, with the sysfs LED in `led_dir`
 /// (healthy = steadily on).
 async fn start_logger(sim: &SimHandle, led_dir: &Path, db: &Path) -> Running {
@@ -70,13 +79,7 @@ async fn wait_for(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthy_then_eagle_unreachable_then_healthy_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let led = fake_act_led(dir.path());
-    let sim = start_sim(
-        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        common::INSTALL_CODE,
-    )
-    .await;
+    let (dir, led, sim) = led_and_sim(common::INSTALL_CODE).await;
     let addr = sim.local_addr();
     let db = dir.path().join("readings.db");
     let mut logger = start_logger(&sim, &led, &db).await;
@@ -109,13 +112,7 @@ async fn healthy_then_eagle_unreachable_then_healthy_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_install_code_shows_config_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let led = fake_act_led(dir.path());
-    let sim = start_sim(
-        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        "fedcba9876543210",
-    )
-    .await;
+    let (dir, led, sim) = led_and_sim("fedcba9876543210").await;
     let mut logger = start_logger(&sim, &led, &dir.path().join("readings.db")).await;
     let states = &mut logger.states;
     // Within the start grace: the 401 is shown at once, not as "unreachable" later.
