@@ -4,11 +4,11 @@
 use crate::common;
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::binary::{write_config_timed, Logger, Target};
+use rainforest_eagle_sim::SimHandle;
 use rainforest_logger::reading::StoredReading;
 use rainforest_logger::store::Store;
 
@@ -27,23 +27,25 @@ async fn wait_for_rows(db: &Path, at_least: usize) -> Vec<StoredReading> {
     common::wait_for(&what, || rows(db), |rows| rows.len() >= at_least).await
 }
 
-/// A config polling the simulator at `eagle` every second into `db`, committing every
-/// `commit_interval`, uploading hourly periods (none completes in a test, as a rare upload
-/// would change the rows compared) to a directory beside `db`.
-fn write_config(config: &Path, eagle: SocketAddr, db: &Path, commit_interval: &str) {
-    let bucket = db.with_file_name("bucket");
+/// A simulator (its meter updating every 500 ms), and in `dir` a config polling it every
+/// second into a buffer, committing every `commit_interval`, uploading hourly periods (none
+/// completes in a test, as a rare upload would change the rows compared) to a directory
+/// beside the buffer: the simulator, the buffer's path and the config's.
+async fn simulator_and_config(dir: &Path, commit_interval: &str) -> (SimHandle, PathBuf, PathBuf) {
+    let simulator = common::start_simulator(Duration::from_millis(500)).await;
+    let db = dir.join("readings.db");
+    let config = dir.join("config.toml");
+    let bucket = dir.join("bucket");
+    let host = format!("http://{}", simulator.local_addr());
     let target = Target::Directory(&bucket);
-    let host = format!("http://{eagle}");
-    write_config_timed(config, &host, db, target, commit_interval, "1h");
+    write_config_timed(&config, &host, &db, target, commit_interval, "1h");
+    (simulator, db, config)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_loses_no_committed_reading_and_never_reuses_a_seq() {
-    let simulator = common::start_simulator(Duration::from_millis(500)).await;
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("readings.db");
-    let config = dir.path().join("config.toml");
-    write_config(&config, simulator.local_addr(), &db, "0s");
+    let (simulator, db, config) = simulator_and_config(dir.path(), "0s").await;
 
     let mut committed: Vec<StoredReading> = Vec::new();
     // Kill at different points of the 1 s cycle: 0, 230, 460, 690, 920 ms after a commit was seen.
@@ -118,12 +120,9 @@ fn committed_keys(db: &Path) -> Vec<(i64, i64)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_between_commits_loses_no_journaled_reading() {
-    let simulator = common::start_simulator(Duration::from_millis(500)).await;
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("readings.db");
-    let config = dir.path().join("config.toml");
     // An hour between commits: every reading of the test is in the uncommitted window.
-    write_config(&config, simulator.local_addr(), &db, "1h");
+    let (simulator, db, config) = simulator_and_config(dir.path(), "1h").await;
 
     let mut taken: Vec<(i64, i64)> = Vec::new();
     for round in 0..3 {
