@@ -442,8 +442,10 @@ async fn storage_fills_up_then_frees(dir: &std::path::Path, card: &Card) {
             .map(|e| e.count)
             .sum::<u64>()
     };
+    // At least one refused write is on record. Not one per reading served while full: some
+    // of those land in blocks the journal and the WAL already own (above).
     assert!(
-        count("store.write_failed") >= 3,
+        count("store.write_failed") >= 1,
         "{:?}",
         finished.status.events
     );
