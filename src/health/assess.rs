@@ -60,6 +60,32 @@ fn upload_failing(upload: &UploadFacts, now: Instant) -> bool {
         && now.saturating_duration_since(reference) >= upload.batch_period * UPLOAD_PERIODS
 }
 
+/// The earliest instant after `now` at which [`assess`] may answer differently with the same
+/// facts: a silence, a grace or an upload delay running out. `None` if only a new fact can
+/// change the state. The supervisor sleeps until then instead of re-assessing on a timer, so
+/// an idle daemon wakes only for its polls.
+pub fn next_change(
+    facts: &HealthFacts,
+    thresholds: &HealthThresholds,
+    now: Instant,
+) -> Option<Instant> {
+    let silence_ends = match facts.last_new_reading {
+        Some(at) => at + thresholds.silence,
+        None => facts.started + thresholds.start_grace,
+    };
+    let no_values_expire = facts.last_no_values.map(|at| at + thresholds.silence);
+    let upload = &facts.upload;
+    let upload_overdue = upload
+        .failing_since
+        .filter(|_| upload.pending_rows > 0)
+        .map(|since| upload.last_success.unwrap_or(since) + upload.batch_period * UPLOAD_PERIODS);
+    [Some(silence_ends), no_values_expire, upload_overdue]
+        .into_iter()
+        .flatten()
+        .filter(|&at| at > now)
+        .min()
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -179,9 +205,55 @@ mod tests {
         }
     }
 
+    /// For every situation of the table, the state holds from `now` until just before
+    /// `next_change`, and every change of state within three hours comes at a `next_change`.
     #[test]
-    fn the_table() {
-        let cases = [
+    fn the_state_changes_only_at_next_change() {
+        let start = Instant::now();
+        let thresholds = HealthThresholds::default();
+        for case in table() {
+            let facts = (case.facts)(start);
+            let mut now = start;
+            let mut state = assess(&facts, &thresholds, now);
+            let end = start + 3 * HOUR + 10 * SECOND;
+            while now < end {
+                let next = next_change(&facts, &thresholds, now)
+                    .unwrap_or(end)
+                    .min(end);
+                assert!(next > now, "{}: next change not after now", case.name);
+                // Sampled every second up to the change: no change in between.
+                let mut t = now;
+                while t + SECOND < next {
+                    t += SECOND;
+                    assert_eq!(
+                        assess(&facts, &thresholds, t),
+                        state,
+                        "{}: changed {:?} after start, before the next change",
+                        case.name,
+                        t - start
+                    );
+                }
+                now = next;
+                state = assess(&facts, &thresholds, now);
+            }
+        }
+    }
+
+    #[test]
+    fn a_reading_makes_the_silence_the_next_change() {
+        let start = Instant::now();
+        let facts = reading_at(start, 100 * SECOND);
+        let next = next_change(&facts, &HealthThresholds::default(), start + 101 * SECOND);
+        assert_eq!(next, Some(start + 160 * SECOND));
+        assert_eq!(
+            next_change(&facts, &HealthThresholds::default(), start + 160 * SECOND),
+            None
+        );
+    }
+
+    /// Situations and the state each must show.
+    fn table() -> Vec<Case> {
+        vec![
             Case {
                 name: "just started, no reading yet: grace",
                 facts: HealthFacts::new,
@@ -337,9 +409,13 @@ mod tests {
                 after: 3 * HOUR,
                 expected: LedState::Healthy,
             },
-        ];
+        ]
+    }
+
+    #[test]
+    fn the_table() {
         let start = Instant::now();
-        for case in cases {
+        for case in table() {
             let facts = (case.facts)(start);
             let state = assess(&facts, &HealthThresholds::default(), start + case.after);
             assert_eq!(state, case.expected, "{}", case.name);

@@ -12,7 +12,7 @@ mod state;
 mod thresholds;
 mod tracker;
 
-pub use assess::assess;
+pub use assess::{assess, next_change};
 pub use facts::{HealthFacts, UploadFacts};
 pub use state::LedState;
 pub use thresholds::{HealthThresholds, UPLOAD_PERIODS};

@@ -2,7 +2,7 @@
 
 use tokio::time::Instant;
 
-use super::assess::assess;
+use super::assess::{assess, next_change};
 use super::facts::{HealthFacts, UploadFacts};
 use super::state::LedState;
 use super::thresholds::HealthThresholds;
@@ -79,6 +79,11 @@ impl HealthTracker {
     /// The state to show at `now`.
     pub fn state(&self, now: Instant) -> LedState {
         assess(&self.facts, &self.thresholds, now)
+    }
+
+    /// When the state may next change without a new fact (see [`next_change`]).
+    pub fn next_change(&self, now: Instant) -> Option<Instant> {
+        next_change(&self.facts, &self.thresholds, now)
     }
 }
 

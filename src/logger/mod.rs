@@ -24,5 +24,5 @@ mod watchdog;
 pub use assembly::{Logger, Parts, Running};
 pub use indicator::Indicator;
 pub use notify::Notifier;
-pub use timing::{ServiceTiming, RECHECK, STALL_MARGIN};
+pub use timing::{ServiceTiming, STALL_MARGIN};
 pub use watchdog::feed_watchdog;

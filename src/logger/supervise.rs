@@ -2,7 +2,6 @@
 //! watchdog fed by the poll loop. Run by [`super::Running::until`].
 
 use std::future::Future;
-
 use std::time::Duration;
 
 use tokio::sync::broadcast::error::RecvError;
@@ -39,8 +38,8 @@ impl UploadWatch {
 
 /// Runs `daemon` until `shutdown` completes. The buffer is open (the daemon exists), so this
 /// first tells systemd `READY=1`; then every daemon event, every upload status change and every
-/// `timing.recheck` updates the health state shown by `indicator`, and the watchdog is fed
-/// while the poll loop ticks.
+/// moment the health model says the state may change by itself updates the health state shown
+/// by `indicator`, and the watchdog is fed while the poll loop ticks.
 pub(super) async fn supervise<S: MeterSource>(
     daemon: Daemon<S>,
     mut upload: UploadWatch,
@@ -68,9 +67,20 @@ pub(super) async fn supervise<S: MeterSource>(
     let (state, why) = shown(&tracker);
     indicator.show(state, &why);
     notifier.ready(&format!("LED {state}: {why}"));
+    // Re-assessed at each event and each status change, and when the facts say the state
+    // may change by itself (a silence running out), not on a timer: an idle daemon wakes only
+    // for its polls.
+    let next_change = |tracker: &HealthTracker| {
+        let now = Instant::now();
+        let alert_ends = alert
+            .as_ref()
+            .map(|alert| alert.until)
+            .filter(|&at| at > now);
+        tracker.next_change(now).into_iter().chain(alert_ends).min()
+    };
     let watch_health = async {
-        let mut recheck = tokio::time::interval(timing.recheck);
         loop {
+            let wake = next_change(&tracker);
             tokio::select! {
                 Ok(()) = upload.status.changed() => tracker.set_upload(upload.facts()),
                 event = events.recv() => match event {
@@ -81,7 +91,7 @@ pub(super) async fn supervise<S: MeterSource>(
                     }
                     Err(RecvError::Closed) => return,
                 },
-                _ = recheck.tick() => {}
+                () = sleep_until_some(wake) => {}
             }
             let (state, why) = shown(&tracker);
             indicator.show(state, &why);
@@ -92,5 +102,13 @@ pub(super) async fn supervise<S: MeterSource>(
         _ = daemon.run(shutdown) => {}
         _ = watch_health => {}
         _ = feed_watchdog(&notifier, last_tick, timing.stall_limit) => {}
+    }
+}
+
+/// Sleeps until `at`, or for ever without one.
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }

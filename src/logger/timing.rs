@@ -9,18 +9,12 @@ use crate::health::HealthThresholds;
 /// poll loop (a write to a slow card, counters) before it counts as hung.
 pub const STALL_MARGIN: Duration = Duration::from_secs(30);
 
-/// How often the health state is looked at again when no event arrives (silence has to be
-/// noticed too).
-pub const RECHECK: Duration = Duration::from_secs(1);
-
 /// The timing of the supervisor ([`super::Running::until`]). The product derives it from the
 /// settings; tests shorten it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServiceTiming {
     /// The health model's limits.
     pub thresholds: HealthThresholds,
-    /// How often the state is re-assessed without an event.
-    pub recheck: Duration,
     /// The longest gap between two poll-loop ticks that still counts as alive.
     pub stall_limit: Duration,
 }
@@ -31,7 +25,6 @@ impl ServiceTiming {
     pub fn for_eagle(eagle: &EagleSettings) -> ServiceTiming {
         ServiceTiming {
             thresholds: HealthThresholds::default(),
-            recheck: RECHECK,
             stall_limit: eagle.poll_interval + eagle.timeout + STALL_MARGIN,
         }
     }

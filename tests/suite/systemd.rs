@@ -129,7 +129,6 @@ async fn watchdog_pings_only_while_the_poll_loop_ticks() {
     let mut parts = Parts::new(settings, daemon, bucket, common::test_clock());
     parts.timing = ServiceTiming {
         thresholds: HealthThresholds::default(),
-        recheck: Duration::from_millis(50),
         stall_limit: Duration::from_millis(400),
     };
     let timing = parts.timing;

@@ -23,7 +23,6 @@ pub const TIMING: ServiceTiming = ServiceTiming {
         silence: Duration::from_millis(1_500),
         start_grace: Duration::from_millis(1_500),
     },
-    recheck: Duration::from_millis(50),
     stall_limit: Duration::from_secs(30),
 };
 
