@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -57,6 +58,8 @@ pub struct Recorder {
     last_store_error: Option<StoreError>,
     /// Readings journaled but not yet committed (batched commits), as of the last call.
     uncommitted: usize,
+    /// When the store's next batched commit is due, as of the last call ([`Store::next_commit_at`]).
+    next_commit_at: Option<Instant>,
 }
 
 impl Recorder {
@@ -72,6 +75,7 @@ impl Recorder {
             }
             last = reading.meter_time.map(|t| (reading.meter.clone(), t));
         }
+        let next_commit_at = store.next_commit_at();
         Ok(Recorder {
             store: SharedStore::new(store),
             clock,
@@ -82,6 +86,7 @@ impl Recorder {
             dropped_uncounted: 0,
             last_store_error: None,
             uncommitted: 0,
+            next_commit_at,
         })
     }
 
@@ -128,10 +133,14 @@ impl Recorder {
     /// Retries readings that are waiting for the database (called on every tick), or else
     /// commits journaled readings whose commit interval is up, so that a meter gone quiet
     /// does not leave them uncommitted past the window.
+    ///
+    /// Before the commit is due, the tick does not go to the store's thread at all (two
+    /// thread switches a poll saved).
     pub async fn retry_waiting(&mut self) -> Vec<StoredReading> {
         if self.waiting.is_empty() {
-            if self.uncommitted > 0 {
-                let committed = self.store.call(Store::commit_if_due).await;
+            let due = self.next_commit_at.is_none_or(|at| Instant::now() >= at);
+            if self.uncommitted > 0 && due {
+                let committed = self.store.call(commit_if_due).await;
                 self.note_commit(committed);
             }
             return Vec::new();
@@ -239,7 +248,7 @@ impl Recorder {
                     .collect::<Vec<_>>();
                 // Journaled (or committed) either way: a failed commit leaves them in the
                 // journal, reported, and is retried; it must not send them round again.
-                Ok((stored, store.commit_if_due()))
+                Ok((stored, commit_if_due(store)))
             })
             .await;
         match written {
@@ -280,7 +289,8 @@ impl Recorder {
 
     /// Keeps the outcome of a [`Store::commit_if_due`]: the error stays until a commit
     /// succeeds (nothing left uncommitted), not merely until the next one is not yet due.
-    fn note_commit(&mut self, committed: Result<usize, StoreError>) {
+    fn note_commit(&mut self, (committed, next_commit_at): CommitOutcome) {
+        self.next_commit_at = next_commit_at;
         match committed {
             Ok(left) => {
                 self.uncommitted = left;
@@ -291,6 +301,15 @@ impl Recorder {
             Err(error) => self.last_store_error = Some(error),
         }
     }
+}
+
+/// What [`commit_if_due`] reports: readings left uncommitted (or the commit's error), and when
+/// the next commit is due.
+type CommitOutcome = (Result<usize, StoreError>, Option<Instant>);
+
+/// Commits what is journaled if the interval is up, on the store's thread.
+fn commit_if_due(store: &mut Store) -> CommitOutcome {
+    (store.commit_if_due(), store.next_commit_at())
 }
 
 /// Memory a queued reading holds: the struct and its strings.

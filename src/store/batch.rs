@@ -102,6 +102,15 @@ impl Store {
         Ok(self.batch.as_ref().map_or(0, |b| b.pending.len()))
     }
 
+    /// When [`Store::commit_if_due`] will next commit what waits (`None` without batching).
+    /// The daemon asks for it after each write, so a poll tick before then needs no trip to
+    /// the store's thread: a commit only ever moves it later.
+    pub fn next_commit_at(&self) -> Option<Instant> {
+        self.batch
+            .as_ref()
+            .map(|batch| batch.last_commit + batch.interval)
+    }
+
     /// Commits the journaled readings now (shutdown), then empties the journal.
     pub fn commit_pending(&mut self) -> Result<(), StoreError> {
         let Some(batch) = &mut self.batch else {

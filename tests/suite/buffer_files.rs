@@ -238,3 +238,44 @@ async fn a_damaged_buffer_is_set_aside_loudly_and_logging_goes_on_in_a_new_one()
         "{out}"
     );
 }
+
+/// A poll tick commits a quiet meter's journaled reading once the interval is up, and not
+/// before (the tick skips the store's thread until then).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tick_commits_a_quiet_meter_s_reading_once_the_interval_is_up_and_not_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("readings.db");
+    let interval = Duration::from_millis(300);
+    let mut store = Store::open(&db).unwrap();
+    store.commit_every(interval).unwrap();
+    let mut recorder = Recorder::new(store, common::test_clock()).unwrap();
+    let committed = || {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row("SELECT count(*) FROM readings", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .unwrap()
+    };
+    let sample = MeterSample {
+        demand_kw: Some(rust_decimal::Decimal::new(1_250, 3)),
+        ..common::empty_sample(Utc.timestamp_opt(1_772_875_800, 0).unwrap())
+    };
+    let started = std::time::Instant::now();
+    let (stored, _) = new_reading(recorder.record(sample).await);
+    assert_eq!(stored.len(), 1, "journaled, with its seq");
+    recorder.retry_waiting().await;
+    if started.elapsed() < interval {
+        assert_eq!(
+            recorder.uncommitted(),
+            1,
+            "a tick before the interval is up"
+        );
+        assert_eq!(committed(), 0);
+    }
+    // The meter stays quiet: only ticks come.
+    tokio::time::sleep(interval).await;
+    recorder.retry_waiting().await;
+    assert_eq!(recorder.uncommitted(), 0, "committed by the tick");
+    assert_eq!(committed(), 1);
+}
