@@ -20,9 +20,8 @@ pub const RETRY_AFTER_SECONDS: u64 = 15;
 pub async fn stream_views(
     mut stream: TcpStream,
     mut views: watch::Receiver<Arc<PageView>>,
-    permit: OwnedSemaphorePermit,
+    _permit: OwnedSemaphorePermit,
 ) {
-    let _permit = permit;
     let (mut from_client, mut to_client) = stream.split();
     let mut sent = Reply::event_stream().to_bytes(false);
     sent.extend_from_slice(format!("retry: {}\n", RETRY_AFTER_SECONDS * 1000).as_bytes());

@@ -153,7 +153,7 @@ async fn bytes_that_are_not_http_get_400() {
         // RFC 4253, section 4.2: an SSH client's identification string.
         (
             "an SSH banner",
-            b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n".as_slice(),
+            b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u6\r\n".as_slice(),
         ),
         ("NUL bytes", &[0; 64]),
         ("a request line alone", b"GET\r\n\r\n"),
