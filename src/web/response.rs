@@ -70,7 +70,7 @@ impl Reply {
         }
     }
 
-    /// The reply with one more header.
+    /// The reply with the one header only it has (`Allow`, `Retry-After`).
     pub fn with_header(self, name: &str, value: impl std::fmt::Display) -> Reply {
         Reply {
             extra: Some(format!("{name}: {value}")),
