@@ -15,7 +15,7 @@ for name in "${names[@]}"; do
     triple=${TRIPLE[$name]}
     started=$SECONDS
     # Without the default feature `demo`: no simulator in the Pi's binary. (Its one server is
-    # the household page's, README: The household page.)
+    # the household page's own, README: The household page.)
     cargo build --release --locked --target "$triple" -p rainforest-logger --no-default-features
     dist=target/dist/rainforest-logger-$triple
     cp "target/$triple/release/rainforest-logger" "$dist"
@@ -23,6 +23,9 @@ for name in "${names[@]}"; do
     ! grep -qaF sim-wifi-key "$dist" || die "$dist contains the EAGLE simulator"
     ! cargo tree --locked -e normal -p rainforest-logger --no-default-features --target "$triple" |
         grep -q rainforest-eagle-sim || die "the Pi's build depends on the EAGLE simulator"
+    # Nor a server crate: the household page is served on tokio's sockets (src/web/server.rs).
+    ! cargo tree --locked -e normal,features -p rainforest-logger --no-default-features --target "$triple" -i hyper |
+        grep -q 'hyper feature "server"' || die "the Pi's build links hyper's server"
 
     kind=$(file -b "$dist")
     [[ $kind =~ ${FILE_SAYS[$name]} ]] || die "$dist is not an $name binary: $kind"

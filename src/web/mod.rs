@@ -12,14 +12,18 @@
 //! anything up, and the poll loop never waits for the page.
 
 mod escape;
+mod events;
 mod facts;
 mod feed;
 mod page;
+mod request;
+mod response;
 mod server;
 mod view;
 
 pub use escape::escape_html;
 pub use facts::{local_day_start, PageFacts};
 pub use feed::PageSources;
+pub use request::{HEADER_TIMEOUT, MAX_HEAD};
 pub use server::{start, WebHandle, MAX_CONNECTIONS, MAX_STREAMS};
 pub use view::PageView;

@@ -1,29 +1,26 @@
-//! The HTTP side: GET/HEAD only, four paths, a bounded number of clients.
+//! The HTTP side: GET/HEAD only, four paths, a bounded number of clients, each connection
+//! closed after its one reply (an idle keep-alive connection would hold a slot).
+//!
+//! Written on tokio's sockets with `httparse` for the request head rather than on a server
+//! crate: four fixed paths and one event stream need none of a server's generality, and the
+//! Pi's binary then carries no server code.
 
-use std::convert::Infallible;
-use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Body, Frame, Incoming};
-use hyper::header::{self, HeaderValue};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{oneshot, watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
+use tokio::time::Instant;
 
+use super::events::{stream_views, RETRY_AFTER_SECONDS};
 use super::feed::{keep_current, PageSources};
 use super::page;
+use super::request::{read_head, Method, Refusal, Request, HEADER_TIMEOUT};
+use super::response::{self, Reply};
 use super::view::PageView;
 
 /// Live-update streams served at once; one more gets 503. Five: a household's phones and
@@ -33,22 +30,16 @@ pub const MAX_STREAMS: usize = 5;
 /// Connections open at once (streams included); one more gets 503 without being read.
 pub const MAX_CONNECTIONS: usize = MAX_STREAMS + 3;
 
-/// How long a client may take to send its request headers.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A client's request may not need more read buffer than this (hyper's default is 400 KiB).
-const MAX_REQUEST_BUFFER: usize = 16 * 1024;
-
-/// When a refused client should try again, and when a browser's `EventSource` reconnects
-/// after the stream broke (milliseconds, in the stream itself).
-const RETRY_AFTER_SECONDS: u64 = 15;
+/// After a reply, how long and how much of what the client still sends is read and dropped
+/// before the connection closes: closing with unread bytes makes the kernel reset the
+/// connection, and a reset can destroy the reply before the client has read it.
+const LINGER: Duration = Duration::from_secs(2);
+const LINGER_BYTES: u64 = 64 * 1024;
 
 /// The reply to a connection beyond [`MAX_CONNECTIONS`], written without reading its request.
 const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 15\r\n\
 Content-Type: text/plain; charset=utf-8\r\nContent-Length: 38\r\nConnection: close\r\n\r\n\
 Too many viewers; try again in 15 s.\r\n";
-
-type ResponseBody = UnsyncBoxBody<Bytes, Infallible>;
 
 /// The running page server.
 #[derive(Debug)]
@@ -141,178 +132,92 @@ fn refuse(stream: &TcpStream) {
     let _ = stream.try_write(BUSY);
 }
 
+/// What a request gets: a reply, or the live-update stream with its slot.
+enum Answer {
+    Reply(Reply),
+    Stream(OwnedSemaphorePermit),
+}
+
+/// Reads one request from `stream` and answers it.
 async fn serve_connection(
-    stream: TcpStream,
+    mut stream: TcpStream,
     views: watch::Receiver<Arc<PageView>>,
     streams: Arc<Semaphore>,
 ) {
-    let service = service_fn(move |request| {
-        let response = respond(&request, &views, &streams);
-        async move { Ok::<_, Infallible>(response) }
-    });
-    let served = http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT)
-        .max_buf_size(MAX_REQUEST_BUFFER)
-        // One request per connection: an idle keep-alive connection would hold a slot.
-        .keep_alive(false)
-        .serve_connection(TokioIo::new(stream), service)
-        .await;
-    if let Err(error) = served {
-        log::debug!("household page: connection ended: {error}");
+    let deadline = Instant::now() + HEADER_TIMEOUT;
+    let (answer, head_only) = match read_head(&mut stream, deadline).await {
+        Ok(request) => (
+            answer(&request, &views, &streams),
+            request.method == Method::Head,
+        ),
+        Err(refusal) => match refused(refusal) {
+            Some(reply) => (Answer::Reply(reply), false),
+            None => return,
+        },
+    };
+    match answer {
+        Answer::Stream(permit) => stream_views(stream, views, permit).await,
+        Answer::Reply(reply) => {
+            if stream.write_all(&reply.to_bytes(head_only)).await.is_ok() {
+                linger(stream).await;
+            }
+        }
     }
 }
 
-/// The response to one request.
-fn respond(
-    request: &Request<Incoming>,
+/// The reply to a request head that could not be read, if the client is still there.
+fn refused(refusal: Refusal) -> Option<Reply> {
+    let (status, text) = match refusal {
+        Refusal::Timeout => (response::REQUEST_TIMEOUT, "The request took too long.\n"),
+        Refusal::TooLarge => (response::HEADERS_TOO_LARGE, "The request is too large.\n"),
+        Refusal::Malformed => (response::BAD_REQUEST, "That is not an HTTP request.\n"),
+        Refusal::Gone(error) => {
+            log::debug!("household page: client left before its request was complete: {error}");
+            return None;
+        }
+    };
+    log::debug!("household page: request refused with {}", status.0);
+    Some(Reply::plain(status, text))
+}
+
+/// The answer to a request.
+fn answer(
+    request: &Request,
     views: &watch::Receiver<Arc<PageView>>,
     streams: &Arc<Semaphore>,
-) -> Response<ResponseBody> {
-    if request.method() != Method::GET && request.method() != Method::HEAD {
-        let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "Only GET and HEAD.\n");
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return response;
+) -> Answer {
+    if request.method == Method::Other {
+        let reply = Reply::plain(response::METHOD_NOT_ALLOWED, "Only GET and HEAD.\n");
+        return Answer::Reply(reply.with_header("Allow", "GET, HEAD"));
     }
-    match request.uri().path() {
-        "/" => {
-            let html = page::render(&views.borrow());
-            asset("text/html; charset=utf-8", html.into())
-        }
-        "/page.css" => asset("text/css; charset=utf-8", page::STYLE.into()),
-        "/page.js" => asset("text/javascript; charset=utf-8", page::SCRIPT.into()),
-        "/events" if request.method() == Method::HEAD => event_stream_headers(empty()),
+    if request.declares_content {
+        let text = "A GET or HEAD here carries no content.\n";
+        return Answer::Reply(Reply::plain(response::CONTENT_TOO_LARGE, text));
+    }
+    let reply = match request.path.as_str() {
+        "/" => Reply::asset("text/html; charset=utf-8", page::render(&views.borrow())),
+        "/page.css" => Reply::asset("text/css; charset=utf-8", page::STYLE),
+        "/page.js" => Reply::asset("text/javascript; charset=utf-8", page::SCRIPT),
+        "/events" if request.method == Method::Head => Reply::event_stream(),
         "/events" => match Arc::clone(streams).try_acquire_owned() {
-            Ok(permit) => {
-                event_stream_headers(EventStream::new(views.clone(), permit).boxed_unsync())
-            }
-            Err(_) => {
-                let mut response = plain(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Too many live viewers; try again later.\n",
-                );
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
-                response
-            }
+            Ok(permit) => return Answer::Stream(permit),
+            Err(_) => Reply::plain(
+                response::SERVICE_UNAVAILABLE,
+                "Too many live viewers; try again later.\n",
+            )
+            .with_header("Retry-After", RETRY_AFTER_SECONDS),
         },
-        _ => plain(StatusCode::NOT_FOUND, "Not found.\n"),
-    }
-}
-
-/// A page asset, with the headers that keep it from being framed, sniffed or cached stale.
-fn asset(content_type: &'static str, body: Bytes) -> Response<ResponseBody> {
-    let mut response = Response::new(Full::new(body).boxed_unsync());
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    secure(headers);
-    response
-}
-
-fn plain(status: StatusCode, text: &'static str) -> Response<ResponseBody> {
-    let mut response = asset(
-        "text/plain; charset=utf-8",
-        Bytes::from_static(text.as_bytes()),
-    );
-    *response.status_mut() = status;
-    response
-}
-
-fn event_stream_headers(body: ResponseBody) -> Response<ResponseBody> {
-    let mut response = Response::new(body);
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    secure(headers);
-    response
-}
-
-/// Only this page's own script, style and event stream; no framing, no sniffing, no referrer.
-fn secure(headers: &mut hyper::HeaderMap) {
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
-             frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-        ),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-}
-
-fn empty() -> ResponseBody {
-    Full::new(Bytes::new()).boxed_unsync()
-}
-
-/// The next update event of a stream, and the receiver to wait on after it.
-type NextEvent =
-    Pin<Box<dyn Future<Output = Option<(Bytes, watch::Receiver<Arc<PageView>>)>> + Send>>;
-
-/// One client's live updates: the current view at once, then each new one. A client that
-/// reads slowly only ever gets the newest view (the `watch` keeps one), so it holds up nothing
-/// and costs one view's bytes at most.
-struct EventStream {
-    next: NextEvent,
-    /// Frees the client's slot when the stream ends.
-    _permit: OwnedSemaphorePermit,
-}
-
-impl EventStream {
-    fn new(mut views: watch::Receiver<Arc<PageView>>, permit: OwnedSemaphorePermit) -> Self {
-        views.mark_changed();
-        EventStream {
-            next: Box::pin(next_event(views, true)),
-            _permit: permit,
-        }
-    }
-}
-
-/// Waits for a view newer than the last one sent; `None` once the server stops.
-async fn next_event(
-    mut views: watch::Receiver<Arc<PageView>>,
-    first: bool,
-) -> Option<(Bytes, watch::Receiver<Arc<PageView>>)> {
-    views.changed().await.ok()?;
-    let view = Arc::clone(&views.borrow_and_update());
-    let retry = if first {
-        format!("retry: {}\n", RETRY_AFTER_SECONDS * 1000)
-    } else {
-        String::new()
+        _ => Reply::plain(response::NOT_FOUND, "Not found.\n"),
     };
-    Some((
-        Bytes::from(format!("{retry}data: {}\n\n", view.json())),
-        views,
-    ))
+    Answer::Reply(reply)
 }
 
-impl Body for EventStream {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        match self.next.as_mut().poll(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(None) => Poll::Ready(None),
-            Poll::Ready(Some((event, views))) => {
-                self.next = Box::pin(next_event(views, false));
-                Poll::Ready(Some(Ok(Frame::data(event))))
-            }
-        }
+/// Closes `stream` after its reply: says so (FIN), then reads and drops what the client still
+/// sends, for [`LINGER`] and [`LINGER_BYTES`] at most.
+async fn linger(mut stream: TcpStream) {
+    if stream.shutdown().await.is_err() {
+        return;
     }
+    let mut rest = tokio::io::AsyncReadExt::take(&mut stream, LINGER_BYTES);
+    let _ = tokio::time::timeout(LINGER, tokio::io::copy(&mut rest, &mut tokio::io::sink())).await;
 }

@@ -28,3 +28,4 @@ mod store_props;
 mod systemd;
 mod upload;
 mod web;
+mod web_hostile;

@@ -5,13 +5,13 @@
 use crate::common;
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::time::Duration;
 
 use common::binary::{write_config, Logger, Target};
 use common::chromium::Browser;
+use common::page::exchange;
 use common::rig::wait_until;
 use common::service::{start_logger, start_with};
 use rainforest_logger::health::LedState;
@@ -110,19 +110,6 @@ fn the_page_advice_is_the_readme_led_table() {
     }
 }
 
-/// Reads the start of the reply to `request` on a new connection to `page`.
-fn exchange(page: SocketAddr, request: &str) -> String {
-    use std::io::Write;
-    let mut stream = TcpStream::connect(page).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut reply = vec![0; 4096];
-    let read = stream.read(&mut reply).unwrap();
-    String::from_utf8_lossy(&reply[..read]).into_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_get_and_head_and_only_a_few_viewers() {
     let dir = tempfile::tempdir().unwrap();
@@ -154,7 +141,7 @@ async fn only_get_and_head_and_only_a_few_viewers() {
         "GET / HTTP/1.1\r\nHost: x\r\nX-Filler: {}\r\n\r\n",
         "a".repeat(64 * 1024)
     );
-    let refused = tokio::task::block_in_place(|| exchange(page, &huge));
+    let refused = exchange(page, huge.as_bytes()).await;
     assert!(refused.starts_with("HTTP/1.1 431 "), "{refused}");
     let page_html = client.get(url("/")).send().await.unwrap();
     assert_eq!(page_html.status(), 200);
@@ -192,7 +179,7 @@ async fn only_get_and_head_and_only_a_few_viewers() {
         .map(|_| TcpStream::connect(page).unwrap())
         .collect();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let busy = tokio::task::block_in_place(|| exchange(page, ""));
+    let busy = exchange(page, b"").await;
     assert!(busy.starts_with("HTTP/1.1 503 "), "{busy}");
     assert!(busy.contains("Retry-After: 15"), "{busy}");
     drop(idle);

@@ -6,6 +6,7 @@ pub mod chromium;
 pub mod clock;
 pub mod fleet;
 pub mod http;
+pub mod page;
 pub mod reconcile;
 pub mod replay;
 pub mod rig;
