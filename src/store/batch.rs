@@ -14,7 +14,7 @@ use rusqlite::Connection;
 
 use super::error::{SqlResultExt, StoreError};
 use super::events::{self, EventDelta};
-use super::journal::{self, journal_path, Journal};
+use super::journal::{self, Journal};
 use super::readings::insert;
 use super::schema::high_water;
 use super::Store;
@@ -41,11 +41,11 @@ impl Store {
     /// With `Duration::ZERO` and the journal held by a running daemon (`flush` while it runs),
     /// nothing is recovered: the daemon commits its own readings.
     pub fn commit_every(&mut self, interval: Duration) -> Result<usize, StoreError> {
-        let path = journal_path(&self.path);
+        let path = self.journal.clone();
         if interval.is_zero() && !path.exists() {
             return Ok(0);
         }
-        let (mut journal, recovered) = match Journal::open(&self.path) {
+        let (mut journal, recovered) = match Journal::open(&path) {
             Err(StoreError::JournalInUse { .. }) if interval.is_zero() => return Ok(0),
             opened => opened?,
         };
@@ -73,7 +73,7 @@ impl Store {
         }
         if interval.is_zero() {
             drop(journal);
-            std::fs::remove_file(&path).map_err(|source| StoreError::Io {
+            std::fs::remove_file(&path).map_err(|source| StoreError::Journal {
                 path: path.clone(),
                 source,
             })?;
@@ -128,7 +128,7 @@ impl Store {
     pub(crate) fn journaled(&self) -> Result<Vec<(i64, Reading)>, StoreError> {
         match &self.batch {
             Some(batch) => Ok(batch.pending.clone()),
-            None => journal::peek(&self.path),
+            None => journal::peek(&self.journal),
         }
     }
 
@@ -199,6 +199,7 @@ fn commit(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::journal::journal_path;
     use crate::store::journal::tests::reading;
 
     /// The buffer's files as the card holds them after the last fsync: a copy of the database
@@ -233,13 +234,13 @@ mod tests {
         let mut store = batching(&live, Duration::from_secs(3600));
         let first: Vec<Reading> = (1..=5).map(reading).collect();
         assert_eq!(store.insert_all(&first).unwrap(), vec![1, 2, 3, 4, 5]);
-        let stale_journal = std::fs::read(journal_path(&live)).unwrap();
+        let stale_journal = std::fs::read(journal_path(&live, None)).unwrap();
         store.commit_pending().unwrap();
         let durable = dir.path().join("durable.db");
         snapshot(&live, &durable);
         let later: Vec<Reading> = (6..=8).map(reading).collect();
         assert_eq!(store.insert_all(&later).unwrap(), vec![6, 7, 8]);
-        let journal = std::fs::read(journal_path(&live)).unwrap();
+        let journal = std::fs::read(journal_path(&live, None)).unwrap();
         assert!(
             seqs(&store).len() == 5,
             "6..8 are in the uncommitted window"
@@ -268,7 +269,7 @@ mod tests {
             let after = dir.path().join(format!("{}.db", case.replace(' ', "-")));
             snapshot(&durable, &after);
             if let Some(bytes) = journal {
-                std::fs::write(journal_path(&after), bytes).unwrap();
+                std::fs::write(journal_path(&after, None), bytes).unwrap();
             }
             let mut store = batching(&after, Duration::from_secs(3600));
             assert_eq!(seqs(&store), expected, "{case}");
@@ -305,7 +306,7 @@ mod tests {
         daemon
             .insert_all(&[reading(3), reading(4), reading(5)])
             .unwrap();
-        let journal = std::fs::read(journal_path(&path)).unwrap();
+        let journal = std::fs::read(journal_path(&path, None)).unwrap();
 
         let report = Store::open(&path).unwrap().status().unwrap();
         assert_eq!(report.readings_stored, 5);
@@ -314,7 +315,7 @@ mod tests {
         let last = report.last_reading.unwrap();
         assert_eq!((last.seq, last.reading), (5, reading(5)));
         assert_eq!(
-            std::fs::read(journal_path(&path)).unwrap(),
+            std::fs::read(journal_path(&path, None)).unwrap(),
             journal,
             "status left the journal as it was"
         );
@@ -325,7 +326,7 @@ mod tests {
         daemon.commit_pending().unwrap();
         // Records a commit has put in SQLite, seen again in the journal (read between the
         // commit and the truncation), are not counted twice.
-        std::fs::write(journal_path(&path), &journal).unwrap();
+        std::fs::write(journal_path(&path, None), &journal).unwrap();
         let report = Store::open(&path).unwrap().status().unwrap();
         assert_eq!((report.readings_stored, report.journaled), (6, 0));
         assert_eq!(report.last_reading.unwrap().seq, 6);
