@@ -13,6 +13,9 @@
 #   BENCH_BIN=path benches/card_writes.sh … measures that build of the logger instead
 #   WARMUP=300 benches/card_writes.sh …      starts the window 300 s after the daemon (default
 #                                           5 s), once the WAL has reached its working size
+#   JOURNAL_ON_CARD=1 benches/card_writes.sh …  keeps the readings journal beside the buffer, on
+#                                           the card (storage.journal_dir unset), instead of on
+#                                           a tmpfs as the shipped config has it (/run)
 #
 # A setting suffixed ":4096" runs on a buffer made with 4 KiB pages, as builds before the
 # batched commits made them (a new buffer has 1 KiB pages): the figures of a posted box.
@@ -53,7 +56,21 @@ truncate -s 256M "$work/card.img"
 mkfs.ext4 -q -F -b 4096 -E lazy_itable_init=0,lazy_journal_init=0 "$work/card.img"
 loop=$(losetup --find --show "$work/card.img")
 mount -o "${CARD_MOUNT:-noatime,commit=60}" "$loop" "$card"
-card_cleanup() { umount "$card" 2>/dev/null || true; losetup -d "$loop" 2>/dev/null || true; }
+# The readings journal: on a tmpfs, as the shipped config puts it on /run
+# (storage.journal_dir), unless JOURNAL_ON_CARD=1 keeps it beside the buffer.
+run_dir="$work/run"
+mkdir -p "$run_dir"
+if [ "${JOURNAL_ON_CARD:-0}" = 1 ]; then
+    journal_dir="" journal="$PWD/$card/readings.db.journal"
+else
+    mount -t tmpfs -o size=16M,mode=0700 tmpfs "$run_dir"
+    journal_dir="$PWD/$run_dir" journal="$PWD/$run_dir/readings.db.journal"
+fi
+card_cleanup() {
+    umount "$card" 2>/dev/null || true
+    losetup -d "$loop" 2>/dev/null || true
+    umount "$run_dir" 2>/dev/null || true
+}
 trap 'card_cleanup; bench_cleanup' EXIT
 sectors_written() { awk '{print $7}' "/sys/block/${loop#/dev/}/stat"; }
 loop_major=$((0x$(stat -c %t "$loop"))) loop_minor=$((0x$(stat -c %T "$loop")))
@@ -68,7 +85,7 @@ readings_now() {
     python3 -c 'import sqlite3, sys
 c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
 print(c.execute("SELECT coalesce(max(seq), 0) FROM readings").fetchone()[0])' "$db" |
-        cat - <(grep -ao '"seq":[0-9]*' "$db.journal" 2>/dev/null | cut -d: -f2) |
+        cat - <(grep -ao '"seq":[0-9]*' "$journal" 2>/dev/null | cut -d: -f2) |
         sort -n | tail -1
 }
 
@@ -107,7 +124,7 @@ END {
 measure() {
     local commit=${1%:*} pages=""
     [ "$commit" = "$1" ] || pages=${1#*:}
-    rm -f "$db" "$db"-wal "$db"-shm "$db".journal
+    rm -f "$db" "$db"-wal "$db"-shm "$journal"
     if [ -n "$pages" ]; then
         # An empty SQLite database with that page size, which the daemon claims as a new buffer.
         python3 -c 'import sqlite3, sys
@@ -118,7 +135,8 @@ c.execute("DROP TABLE t")
 c.commit()' "$db" "$pages"
     fi
     write_config "$work/config.toml" "$port" "$interval" "$commit"
-    sed -i "s|^path = .*|path = \"$db\"|" "$work/config.toml"
+    # (No journal_dir line on the card: a build from before the key, BENCH_BIN, reads it too.)
+    sed -i "s|^path = .*|path = \"$db\"${journal_dir:+\\njournal_dir = \"$journal_dir\"}|" "$work/config.toml"
     RUST_LOG=warn strace -f --seccomp-bpf -ttt -y -e trace=fsync,fdatasync,write,pwrite64,writev \
         -o "$work/trace.txt" "$bin" run --config "$work/config.toml" 2>"$work/run.log" &
     local strace_pid=$!
@@ -148,16 +166,18 @@ c.commit()' "$db" "$pages"
     local fsyncs file_writes
     fsyncs=$(awk -v a="$t0" -v b="$t1" '$2 >= a && $2 <= b && $3 ~ /^f(data)?sync\(/' \
         "$work/trace.txt" | wc -l)
-    file_writes=$(awk -v a="$t0" -v b="$t1" -v db="$db" '$2 >= a && $2 <= b &&
-        $3 ~ /^(write|pwrite64|writev)\(/ && index($3, "<" db)' "$work/trace.txt" | wc -l)
+    file_writes=$(awk -v a="$t0" -v b="$t1" -v db="$db" -v j="$journal" '$2 >= a && $2 <= b &&
+        $3 ~ /^(write|pwrite64|writev)\(/ && (index($3, "<" db) || index($3, "<" j))' \
+        "$work/trace.txt" | wc -l)
     local interval_s=${interval%s} polls readings
     polls=$(awk -v s="$seconds" -v i="$interval_s" 'BEGIN {print int(s / i)}')
     readings=$((r1 - r0))
     awk -v b=$(((b1 - b0) * 512)) -v w=$((w1 - w0)) -v r=$readings \
         -v c="$(awk -v a="$c0" -v b="$c1" 'BEGIN {print b - a}')" \
         -v p="$polls" -v hwm="$hwm" -v sc=$((s1 - s0)) -v fw="$file_writes" -v secs="$seconds" \
-        -v f="$fsyncs" -v commit="$commit" -v poll="$interval" -v pages="${pages:-1024}" 'BEGIN {
-  printf "commit_interval %s, poll_interval %s, %d-byte pages\n", commit, poll, pages
+        -v f="$fsyncs" -v commit="$commit" -v poll="$interval" -v pages="${pages:-1024}" \
+        -v journal="$([ -n "$journal_dir" ] && echo "on a tmpfs" || echo "on the card")" 'BEGIN {
+  printf "commit_interval %s, poll_interval %s, %d-byte pages, journal %s\n", commit, poll, pages, journal
   printf "  window            %d s, %d polls, %d new readings taken\n", secs, p, r
   printf "  bytes to the card %d (%.0f bytes per reading)\n", b, b / r
   printf "  pages dirtied     %d bytes (%.0f per reading)\n", w, w / r

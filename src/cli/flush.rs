@@ -15,7 +15,11 @@ use crate::upload::{ObjectSink, UploadError, Uploader};
 pub async fn flush(explicit: Option<&Path>) -> Result<(), CommandError> {
     let settings = load_settings(explicit)?;
     // Readings a killed daemon left in the journal are committed first, so they are flushed too.
-    Store::open(&settings.storage.path)?.commit_every(Duration::ZERO)?;
+    Store::open_with_journal_dir(
+        &settings.storage.path,
+        settings.storage.journal_dir.as_deref(),
+    )?
+    .commit_every(Duration::ZERO)?;
     let mut uploader = Uploader::from_settings(&settings, Arc::new(SystemClock::new()))?;
     println!("flushing to {}", uploader.sink().describe());
     let report = uploader.cycle(true).await;

@@ -18,7 +18,8 @@ pub fn status(explicit: Option<&Path>) -> Result<(), CommandError> {
         );
         return Ok(());
     }
-    let report = Store::open(path)?.status()?;
+    let report =
+        Store::open_with_journal_dir(path, settings.storage.journal_dir.as_deref())?.status()?;
     let target = ConfiguredSink::from_settings(&settings.s3).describe();
     print_report(&settings.household.id, path, &target, &report);
     Ok(())

@@ -87,8 +87,12 @@ pub struct StorageSettings {
     /// Size limit of the database in bytes (default 1 GiB).
     pub max_size: u64,
     /// How often the daemon commits its readings to the card (default 60 s; zero = every
-    /// reading); between commits they wait in the journal beside the buffer.
+    /// reading); between commits they wait in the readings journal.
     pub commit_interval: Duration,
+    /// Where the readings journal lives: `None` = beside the buffer (`PATH.journal`), else
+    /// this directory (the buffer's file name + `.journal` in it). The shipped config puts it
+    /// on /run, in memory: it has only to outlive the process, never a power cut.
+    pub journal_dir: Option<PathBuf>,
 }
 
 /// Where batches go.

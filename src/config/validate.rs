@@ -59,6 +59,11 @@ const COMMIT_INTERVAL: Key = Key::plain(
     "commit_interval",
     "a duration from 0s (commit every reading) to 1h, such as \"60s\"",
 );
+const JOURNAL_DIR: Key = Key::plain(
+    "journal_dir",
+    "\"\" (the journal beside the buffer) or an absolute directory path, such as \
+     \"/run/rainforest-logger\"",
+);
 
 const BUCKET: Key = Key::plain(
     "bucket",
@@ -238,12 +243,20 @@ fn storage(mut s: Section, p: &mut Vec<Problem>) -> Option<StorageSettings> {
                 _ => Err(COMMIT_INTERVAL.expected),
             },
         );
+    // Absolute only: `status`, run from any directory, must find the journal the daemon
+    // writes, or it would not count the readings waiting there.
+    let journal_dir = s.optional(&JOURNAL_DIR, None, p, |text| match Path::new(text) {
+        _ if text.is_empty() => Ok(None),
+        dir if dir.is_absolute() => Ok(Some(dir.to_path_buf())),
+        _ => Err(JOURNAL_DIR.expected),
+    });
     s.finish(p);
     Some(StorageSettings {
         path: path?,
         retention: retention?,
         max_size: max_size?,
         commit_interval: commit_interval?,
+        journal_dir: journal_dir?,
     })
 }
 
@@ -518,6 +531,7 @@ mod tests {
         assert_eq!(settings.storage.retention, 30 * DAY);
         assert_eq!(settings.storage.max_size, 1 << 30);
         assert_eq!(settings.storage.commit_interval, 60 * SECOND);
+        assert_eq!(settings.storage.journal_dir, None);
         assert_eq!(settings.s3.region, "us-east-1");
         assert_eq!(settings.s3.endpoint, Endpoint::Aws);
         assert_eq!(settings.s3.batch_period, HOUR);
@@ -594,6 +608,15 @@ mod tests {
             }),
             ("storage", "commit_interval", "\"30s\"", |s| {
                 s.storage.commit_interval == 30 * SECOND
+            }),
+            (
+                "storage",
+                "journal_dir",
+                "\"/run/rainforest-logger\"",
+                |s| s.storage.journal_dir.as_deref() == Some(Path::new("/run/rainforest-logger")),
+            ),
+            ("storage", "journal_dir", "\"\"", |s| {
+                s.storage.journal_dir.is_none()
             }),
             ("storage", "retention", "\"1h\"", |s| {
                 s.storage.retention == HOUR
@@ -741,6 +764,8 @@ mod tests {
             ("storage", "path", "\"\"", "a non-empty file path"),
             ("storage", "commit_interval", "\"61m\"", r#"expected a duration from 0s (commit every reading) to 1h, such as "60s", found "61m""#),
             ("storage", "commit_interval", "\"soon\"", "from 0s (commit every reading) to 1h"),
+            ("storage", "journal_dir", "\"run/rainforest-logger\"", r#"expected "" (the journal beside the buffer) or an absolute directory path, such as "/run/rainforest-logger", found "run/rainforest-logger""#),
+            ("storage", "journal_dir", "5", "an absolute directory path"),
             ("storage", "retention", "\"59m\"", "at least 1h"),
             ("storage", "max_size", "\"15MiB\"", r#"expected a size of at least 16MiB, found "15MiB""#),
             ("storage", "max_size", "\"1G\"", r#"expected a size such as "512MiB" or "1GiB", found "1G""#),

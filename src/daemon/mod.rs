@@ -71,7 +71,8 @@ impl Daemon<Eagle> {
     pub fn from_settings(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Self, DaemonError> {
         let path = &settings.storage.path;
         let now = clock.now();
-        let (mut store, set_aside) = Store::open_setting_aside_damage(path, now)?;
+        let (mut store, set_aside) =
+            Store::open_setting_aside_damage(path, settings.storage.journal_dir.as_deref(), now)?;
         store.commit_every(settings.storage.commit_interval)?;
         if let Some(set_aside) = &set_aside {
             log::error!(

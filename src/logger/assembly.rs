@@ -91,7 +91,10 @@ where
     /// moment ago, so this opens too) and hooks its heartbeat to the LED. On failure the
     /// indicator is stopped (the LED given back) before the error is returned.
     pub async fn assemble(parts: Parts<S, K>) -> Result<Logger<S, K>, StoreError> {
-        let store = match Store::open(&parts.settings.storage.path) {
+        let store = match Store::open_with_journal_dir(
+            &parts.settings.storage.path,
+            parts.settings.storage.journal_dir.as_deref(),
+        ) {
             Ok(store) => SharedStore::new(store),
             Err(error) => {
                 if let Some(indicator) = parts.indicator {

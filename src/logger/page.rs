@@ -24,7 +24,10 @@ pub(super) async fn household_page<S: MeterSource>(
     if !settings.web.enable {
         return None;
     }
-    let store = match Store::open(&settings.storage.path) {
+    let store = match Store::open_with_journal_dir(
+        &settings.storage.path,
+        settings.storage.journal_dir.as_deref(),
+    ) {
         Ok(store) => SharedStore::new(store),
         Err(error) => {
             log::error!("household page not served: {error}");

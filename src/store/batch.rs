@@ -8,6 +8,7 @@
 //! or below the mark is committed and every one above it is not: replay inserts exactly those
 //! above, and no reading is stored twice, no seq reused.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
@@ -41,14 +42,49 @@ impl Store {
     /// With `Duration::ZERO` and the journal held by a running daemon (`flush` while it runs),
     /// nothing is recovered: the daemon commits its own readings.
     pub fn commit_every(&mut self, interval: Duration) -> Result<usize, StoreError> {
-        let path = journal_path(&self.path);
-        if interval.is_zero() && !path.exists() {
-            return Ok(0);
+        let mut recovered = 0;
+        // A journal left beside the buffer by a run without `storage.journal_dir` (the config
+        // has set it since, and that run was killed): its readings are committed first and
+        // the file removed, or they would be lost in the switch.
+        let beside = journal_path(&self.path, None);
+        if beside != self.journal && beside.exists() {
+            match self.replay(&beside) {
+                Err(StoreError::JournalInUse { .. }) if interval.is_zero() => {}
+                replayed => {
+                    let (journal, count) = replayed?;
+                    recovered += count;
+                    remove(journal, &beside)?;
+                }
+            }
         }
-        let (mut journal, recovered) = match Journal::open(&self.path) {
-            Err(StoreError::JournalInUse { .. }) if interval.is_zero() => return Ok(0),
-            opened => opened?,
+        let path = self.journal.clone();
+        if interval.is_zero() && !path.exists() {
+            return Ok(recovered);
+        }
+        let (journal, count) = match self.replay(&path) {
+            Err(StoreError::JournalInUse { .. }) if interval.is_zero() => return Ok(recovered),
+            replayed => replayed?,
         };
+        recovered += count;
+        if interval.is_zero() {
+            remove(journal, &path)?;
+        } else {
+            self.batch = Some(Batch {
+                journal,
+                pending: Vec::new(),
+                events: Vec::new(),
+                next_seq: high_water(&self.conn, &self.path)? + 1,
+                interval,
+                last_commit: Instant::now(),
+            });
+        }
+        Ok(recovered)
+    }
+
+    /// Opens (and locks) the journal at `path`, commits the readings it holds above the
+    /// buffer's high-water mark and empties it; returns it and how many it committed.
+    fn replay(&mut self, path: &Path) -> Result<(Journal, usize), StoreError> {
+        let (mut journal, recovered) = Journal::open(path)?;
         // Bytes after the last record are normally older records not yet written over, and
         // sometimes a record torn by the stop: both are ignored, neither is worth a warning.
         log::debug!(
@@ -71,23 +107,7 @@ impl Store {
                 fresh.len()
             );
         }
-        if interval.is_zero() {
-            drop(journal);
-            std::fs::remove_file(&path).map_err(|source| StoreError::Io {
-                path: path.clone(),
-                source,
-            })?;
-        } else {
-            self.batch = Some(Batch {
-                journal,
-                pending: Vec::new(),
-                events: Vec::new(),
-                next_seq: high_water(&self.conn, &self.path)? + 1,
-                interval,
-                last_commit: Instant::now(),
-            });
-        }
-        Ok(fresh.len())
+        Ok((journal, fresh.len()))
     }
 
     /// Commits the journaled readings if the interval is up (called on every poll tick, so
@@ -137,7 +157,7 @@ impl Store {
     pub(crate) fn journaled(&self) -> Result<Vec<(i64, Reading)>, StoreError> {
         match &self.batch {
             Some(batch) => Ok(batch.pending.clone()),
-            None => journal::peek(&self.path),
+            None => journal::peek(&self.journal),
         }
     }
 
@@ -187,10 +207,19 @@ impl Drop for Store {
     }
 }
 
+/// Closes the (replayed, committed) journal at `path` and removes the file.
+fn remove(journal: Journal, path: &Path) -> Result<(), StoreError> {
+    drop(journal);
+    std::fs::remove_file(path).map_err(|source| StoreError::Journal {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// Inserts `readings` with their seqs and adds `events` to the counters, in one transaction.
 fn commit(
     conn: &mut Connection,
-    path: &std::path::Path,
+    path: &Path,
     readings: &[(i64, Reading)],
     events: &[EventDelta],
 ) -> Result<(), StoreError> {
@@ -242,13 +271,13 @@ mod tests {
         let mut store = batching(&live, Duration::from_secs(3600));
         let first: Vec<Reading> = (1..=5).map(reading).collect();
         assert_eq!(store.insert_all(&first).unwrap(), vec![1, 2, 3, 4, 5]);
-        let stale_journal = std::fs::read(journal_path(&live)).unwrap();
+        let stale_journal = std::fs::read(journal_path(&live, None)).unwrap();
         store.commit_pending().unwrap();
         let durable = dir.path().join("durable.db");
         snapshot(&live, &durable);
         let later: Vec<Reading> = (6..=8).map(reading).collect();
         assert_eq!(store.insert_all(&later).unwrap(), vec![6, 7, 8]);
-        let journal = std::fs::read(journal_path(&live)).unwrap();
+        let journal = std::fs::read(journal_path(&live, None)).unwrap();
         assert!(
             seqs(&store).len() == 5,
             "6..8 are in the uncommitted window"
@@ -277,7 +306,7 @@ mod tests {
             let after = dir.path().join(format!("{}.db", case.replace(' ', "-")));
             snapshot(&durable, &after);
             if let Some(bytes) = journal {
-                std::fs::write(journal_path(&after), bytes).unwrap();
+                std::fs::write(journal_path(&after, None), bytes).unwrap();
             }
             let mut store = batching(&after, Duration::from_secs(3600));
             assert_eq!(seqs(&store), expected, "{case}");
@@ -314,7 +343,7 @@ mod tests {
         daemon
             .insert_all(&[reading(3), reading(4), reading(5)])
             .unwrap();
-        let journal = std::fs::read(journal_path(&path)).unwrap();
+        let journal = std::fs::read(journal_path(&path, None)).unwrap();
 
         let report = Store::open(&path).unwrap().status().unwrap();
         assert_eq!(report.readings_stored, 5);
@@ -323,7 +352,7 @@ mod tests {
         let last = report.last_reading.unwrap();
         assert_eq!((last.seq, last.reading), (5, reading(5)));
         assert_eq!(
-            std::fs::read(journal_path(&path)).unwrap(),
+            std::fs::read(journal_path(&path, None)).unwrap(),
             journal,
             "status left the journal as it was"
         );
@@ -334,10 +363,56 @@ mod tests {
         daemon.commit_pending().unwrap();
         // Records a commit has put in SQLite, seen again in the journal (read between the
         // commit and the truncation), are not counted twice.
-        std::fs::write(journal_path(&path), &journal).unwrap();
+        std::fs::write(journal_path(&path, None), &journal).unwrap();
         let report = Store::open(&path).unwrap().status().unwrap();
         assert_eq!((report.readings_stored, report.journaled), (6, 0));
         assert_eq!(report.last_reading.unwrap().seq, 6);
+    }
+
+    /// A config that sets `storage.journal_dir` after a run without it was killed: the start
+    /// commits what that run journaled beside the buffer, and removes that journal, before
+    /// journaling in the new place.
+    #[test]
+    fn a_journal_left_beside_the_buffer_is_committed_when_the_journal_moves() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.db");
+        drop(batching(&path, Duration::from_secs(60)));
+        let beside = journal_path(&path, None);
+        let (mut killed, _) = Journal::open(&beside).unwrap();
+        killed.append(&[(1, reading(1)), (2, reading(2))]).unwrap();
+        drop(killed);
+        let run = dir.path().join("run");
+        let mut store = Store::open_with_journal_dir(&path, Some(&run)).unwrap();
+        assert_eq!(store.commit_every(Duration::from_secs(60)).unwrap(), 2);
+        assert_eq!(seqs(&store), vec![1, 2]);
+        assert!(
+            !beside.exists(),
+            "the old journal is removed once committed"
+        );
+        assert_eq!(store.insert_all(&[reading(3)]).unwrap(), vec![3]);
+        let moved = journal_path(&path, Some(&run));
+        assert_eq!(journal::peek(&moved).unwrap(), vec![(3, reading(3))]);
+    }
+
+    /// A journal directory that cannot be made (here a file stands in its way; tests run as
+    /// root, so permissions would not stop them) is refused at start-up, the message naming
+    /// the path and the key to check, before any reading is taken.
+    #[test]
+    fn a_journal_dir_that_cannot_be_made_is_named_with_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let in_the_way = dir.path().join("run");
+        std::fs::write(&in_the_way, "not a directory").unwrap();
+        let journal_dir = in_the_way.join("rainforest-logger");
+        let path = dir.path().join("r.db");
+        let mut store = Store::open_with_journal_dir(&path, Some(&journal_dir)).unwrap();
+        let error = store.commit_every(Duration::from_secs(60)).unwrap_err();
+        assert!(matches!(error, StoreError::Journal { .. }), "{error:?}");
+        let message = error.to_string();
+        assert!(
+            message.contains(&journal_dir.display().to_string())
+                && message.contains("storage.journal_dir"),
+            "{message}"
+        );
     }
 
     /// With batching on, counters ride on the readings commit instead of a commit (a page and

@@ -79,6 +79,19 @@ pub enum StoreError {
         wal: PathBuf,
     },
 
+    /// The readings journal (or the directory it goes in) could not be created, read or
+    /// written.
+    #[error(
+        "readings journal {}: {source}; check storage.journal_dir (\"\" = beside the buffer, or a directory this user may write, such as /run/rainforest-logger) and permissions",
+        path.display()
+    )]
+    Journal {
+        /// The journal file, or the directory that could not be created.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+
     /// Another process (a running daemon) holds the readings journal.
     #[error(
         "{} is in use by another rainforest-logger (the daemon): one daemon per buffer; stop it first",

@@ -1,10 +1,15 @@
-//! The readings journal: an append-only file beside the buffer that holds the readings taken
-//! since the last SQLite commit, so that the card sees one commit per `storage.commit_interval`
-//! and yet no reading is lost when the process dies.
+//! The readings journal: an append-only file that holds the readings taken since the last
+//! SQLite commit, so that the card sees one commit per `storage.commit_interval` and yet no
+//! reading is lost when the process dies.
 //!
 //! Each reading is one `write(2)` of one record, with no fsync: once the call returns the bytes
 //! are in the kernel's page cache, which a SIGKILL, an abort on panic or the watchdog's kill
 //! does not touch. A power cut may lose the tail, which is what the commit interval bounds.
+//!
+//! The journal lives beside the buffer (`PATH.journal`), or in `storage.journal_dir` under the
+//! buffer's file name (`readings.db.journal`). The shipped config puts it on /run, a tmpfs:
+//! it outlives the process as well there (the kernel keeps the file), never reaches the card,
+//! and a power cut, which takes it, is the case the commit interval covers anyway.
 //!
 //! A record is `length (u32 LE) | check (4 bytes) | payload`: the payload is one JSON object
 //! (the reading and the seq it was given), the check the first 4 bytes of its SHA-256. Reading
@@ -39,12 +44,19 @@ const HEADER: usize = 8;
 /// stops there rather than trusting a length that would swallow the rest of the file.
 const MAX_PAYLOAD: usize = 64 * 1024;
 
-/// Path of the journal kept beside the buffer at `path`.
-pub(crate) fn journal_path(path: &Path) -> PathBuf {
-    let mut journal = path.as_os_str().to_owned();
-    journal.push(".journal");
-    PathBuf::from(journal)
+/// Path of the journal of the buffer at `buffer`: beside it, or with `dir`
+/// (`storage.journal_dir`) the buffer's file name + `.journal` in that directory.
+pub fn journal_path(buffer: &Path, dir: Option<&Path>) -> PathBuf {
+    let mut name = match (dir, buffer.file_name()) {
+        (Some(dir), Some(file)) => dir.join(file).into_os_string(),
+        _ => buffer.as_os_str().to_owned(),
+    };
+    name.push(".journal");
+    PathBuf::from(name)
 }
+
+/// Mode of a journal directory this module creates: the readings are the household's.
+const DIR_MODE: u32 = 0o700;
 
 /// The open journal file.
 #[derive(Debug)]
@@ -66,17 +78,30 @@ pub(crate) struct Recovered {
 }
 
 impl Journal {
-    /// Opens (creating, mode 0600) and locks the journal beside the buffer at `buffer` and
-    /// reads what it holds; the caller commits the recovered readings and then
-    /// [`Journal::clear`]s it. [`StoreError::JournalInUse`] if another process holds it.
-    pub(crate) fn open(buffer: &Path) -> Result<(Journal, Recovered), StoreError> {
+    /// Opens (creating, mode 0600, and its directory, mode 0700, if missing) and locks the
+    /// journal at `path` and reads what it holds; the caller commits the recovered readings
+    /// and then [`Journal::clear`]s it. [`StoreError::JournalInUse`] if another process
+    /// holds it.
+    pub(crate) fn open(path: &Path) -> Result<(Journal, Recovered), StoreError> {
         use std::os::fd::AsRawFd;
-        use std::os::unix::fs::OpenOptionsExt;
-        let path = journal_path(buffer);
-        let io_err = |source| StoreError::Io {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        let path = path.to_path_buf();
+        let io_err = |source| StoreError::Journal {
             path: path.clone(),
             source,
         };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            // /run is emptied at boot: the first start after it makes the directory again
+            // (under systemd, RuntimeDirectory= has made it already).
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(DIR_MODE)
+                .create(dir)
+                .map_err(|source| StoreError::Journal {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
+        }
         let mut file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -113,7 +138,7 @@ impl Journal {
         }
         self.file
             .write_all_at(&bytes, self.len)
-            .map_err(|source| StoreError::Io {
+            .map_err(|source| StoreError::Journal {
                 path: self.path.clone(),
                 source,
             })?;
@@ -130,15 +155,17 @@ impl Journal {
     }
 }
 
-/// The whole records in the journal beside `buffer`, read without taking its lock and without
+/// The whole records in the journal at `path`, read without taking its lock and without
 /// writing anything (`status` while a daemon holds it); none if there is no journal. A record
 /// being appended at that moment is torn as far as this read goes, and left out.
-pub(crate) fn peek(buffer: &Path) -> Result<Vec<(i64, Reading)>, StoreError> {
-    let path = journal_path(buffer);
-    match std::fs::read(&path) {
+pub(crate) fn peek(path: &Path) -> Result<Vec<(i64, Reading)>, StoreError> {
+    match std::fs::read(path) {
         Ok(bytes) => Ok(decode_all(&bytes).readings),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(source) => Err(StoreError::Io { path, source }),
+        Err(source) => Err(StoreError::Journal {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 
@@ -316,21 +343,21 @@ pub(crate) mod tests {
     fn the_file_keeps_records_across_reopen_until_cleared() {
         let dir = tempfile::tempdir().unwrap();
         let buffer = dir.path().join("r.db");
-        let (mut journal, recovered) = Journal::open(&buffer).unwrap();
+        let (mut journal, recovered) = Journal::open(&journal_path(&buffer, None)).unwrap();
         assert!(recovered.readings.is_empty());
         journal.append(&[(1, reading(1)), (2, reading(2))]).unwrap();
         drop(journal);
-        let (mut journal, recovered) = Journal::open(&buffer).unwrap();
+        let (mut journal, recovered) = Journal::open(&journal_path(&buffer, None)).unwrap();
         assert_eq!(recovered.readings.len(), 2);
         journal.clear();
         journal.append(&[(3, reading(3))]).unwrap();
         // One writer at a time: a second open (another daemon, `flush`) is refused while held.
         assert!(matches!(
-            Journal::open(&buffer),
+            Journal::open(&journal_path(&buffer, None)),
             Err(StoreError::JournalInUse { .. })
         ));
         drop(journal);
-        let (_, recovered) = Journal::open(&buffer).unwrap();
+        let (_, recovered) = Journal::open(&journal_path(&buffer, None)).unwrap();
         assert_eq!(recovered.readings, vec![(3, reading(3))]);
     }
 
@@ -341,34 +368,46 @@ pub(crate) mod tests {
     fn emptying_writes_over_the_old_records_in_place() {
         let dir = tempfile::tempdir().unwrap();
         let buffer = dir.path().join("r.db");
-        let (mut journal, _) = Journal::open(&buffer).unwrap();
+        let (mut journal, _) = Journal::open(&journal_path(&buffer, None)).unwrap();
         journal
             .append(&(1..=4).map(|n| (n as i64, reading(n))).collect::<Vec<_>>())
             .unwrap();
-        let full = std::fs::metadata(journal_path(&buffer)).unwrap().len();
+        let full = std::fs::metadata(journal_path(&buffer, None))
+            .unwrap()
+            .len();
         journal.clear();
         journal.append(&[(5, reading(5))]).unwrap();
         assert_eq!(
-            std::fs::metadata(journal_path(&buffer)).unwrap().len(),
+            std::fs::metadata(journal_path(&buffer, None))
+                .unwrap()
+                .len(),
             full
         );
-        assert_eq!(peek(&buffer).unwrap(), vec![(5, reading(5))]);
+        assert_eq!(
+            peek(&journal_path(&buffer, None)).unwrap(),
+            vec![(5, reading(5))]
+        );
         drop(journal);
         // Reopened, the next records go after the whole ones, over the stale rest.
-        let (mut journal, recovered) = Journal::open(&buffer).unwrap();
+        let (mut journal, recovered) = Journal::open(&journal_path(&buffer, None)).unwrap();
         assert_eq!(recovered.readings, vec![(5, reading(5))]);
         assert!(recovered.stale_bytes > 0);
         journal
             .append(&(6..=9).map(|n| (n as i64, reading(n))).collect::<Vec<_>>())
             .unwrap();
         assert_eq!(
-            peek(&buffer)
+            peek(&journal_path(&buffer, None))
                 .unwrap()
                 .iter()
                 .map(|(seq, _)| *seq)
                 .collect::<Vec<_>>(),
             (5..=9).collect::<Vec<_>>()
         );
-        assert!(std::fs::metadata(journal_path(&buffer)).unwrap().len() > full);
+        assert!(
+            std::fs::metadata(journal_path(&buffer, None))
+                .unwrap()
+                .len()
+                > full
+        );
     }
 }

@@ -38,6 +38,7 @@ use std::path::{Path, PathBuf};
 pub use counter::Counter;
 pub use error::StoreError;
 pub use events::{EventDelta, EventSummary};
+pub use journal::journal_path;
 pub use retention::{Kept, Limits, Pruned};
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 pub use set_aside::SetAside;
@@ -49,6 +50,8 @@ pub use status::StatusReport;
 pub struct Store {
     conn: rusqlite::Connection,
     path: PathBuf,
+    /// The readings journal's file (see [`journal_path`]).
+    journal: PathBuf,
     /// The daemon's batched commits; `None` = every insert is its own commit.
     batch: Option<batch::Batch>,
 }

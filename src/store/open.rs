@@ -7,6 +7,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::error::{SqlResultExt, StoreError};
 use super::header::{self, FileState};
+use super::journal::journal_path;
 use super::schema::{self, APPLICATION_ID, SCHEMA_VERSION};
 use super::Store;
 
@@ -31,7 +32,20 @@ impl Store {
     /// it reads every page, which on a 1 GiB buffer on an SD card takes tens of seconds at every
     /// daemon start and every `status`. Damage deeper in the file surfaces as
     /// [`StoreError::Damaged`] from the query that meets it.
+    ///
+    /// The readings journal is the one beside the buffer; [`Store::open_with_journal_dir`]
+    /// for another place.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with_journal_dir(path, None)
+    }
+
+    /// [`Store::open`], with the readings journal in `journal_dir` (`storage.journal_dir`;
+    /// `None` = beside the buffer): the one the daemon writes, `status` counts and the next
+    /// start replays. Nothing is created there until the journal is written.
+    pub fn open_with_journal_dir(
+        path: &Path,
+        journal_dir: Option<&Path>,
+    ) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
                 path: dir.to_path_buf(),
@@ -57,6 +71,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            journal: journal_path(path, journal_dir),
             batch: None,
         })
     }

@@ -27,16 +27,17 @@ pub struct SetAside {
 }
 
 impl Store {
-    /// [`Store::open`], except that a damaged file at `path` (see the module) is renamed to
+    /// [`Store::open_with_journal_dir`], except that a damaged file at `path` (see the module) is renamed to
     /// `PATH.damaged-YYYYMMDDTHHMMSSZ`, with its `-wal` and `-shm`, and a new buffer is started
     /// there; the new buffer records it as [`Counter::BufferSetAside`], its message naming the file it
     /// was moved to. For the daemon only: the other
     /// commands must not move files.
     pub fn open_setting_aside_damage(
         path: &Path,
+        journal_dir: Option<&Path>,
         now: DateTime<Utc>,
     ) -> Result<(Store, Option<SetAside>), StoreError> {
-        let error = match Store::open(path) {
+        let error = match Store::open_with_journal_dir(path, journal_dir) {
             Ok(store) => return Ok((store, None)),
             Err(error) if is_damage(&error, path) => error,
             Err(error) => return Err(error),
@@ -49,7 +50,7 @@ impl Store {
             StoreError::Damaged { detail, .. } => detail.clone(),
             _ => "not a SQLite database".to_string(),
         };
-        let mut store = Store::open(path)?;
+        let mut store = Store::open_with_journal_dir(path, journal_dir)?;
         store.record_events(&[EventDelta {
             name: Counter::BufferSetAside.as_str().into_owned(),
             count: 1,
@@ -124,7 +125,7 @@ mod tests {
         let path = dir.path().join("readings.db");
         std::fs::write(&path, vec![0xa5; 8192]).unwrap();
         std::fs::write(wal_path(&path), b"frames").unwrap();
-        let (store, set_aside) = Store::open_setting_aside_damage(&path, now()).unwrap();
+        let (store, set_aside) = Store::open_setting_aside_damage(&path, None, now()).unwrap();
         let set_aside = set_aside.expect("set aside");
         assert_eq!(
             set_aside.moved_to,
@@ -147,7 +148,7 @@ mod tests {
         // Damaged again in the same second: another name, the first one kept.
         drop(store);
         std::fs::write(&path, vec![0x5a; 4096]).unwrap();
-        let (_, again) = Store::open_setting_aside_damage(&path, now()).unwrap();
+        let (_, again) = Store::open_setting_aside_damage(&path, None, now()).unwrap();
         assert!(again
             .unwrap()
             .moved_to
@@ -166,7 +167,7 @@ mod tests {
         conn.execute_batch("CREATE TABLE photos (x)").unwrap();
         drop(conn);
         let before = std::fs::read(&path).unwrap();
-        let error = Store::open_setting_aside_damage(&path, now()).unwrap_err();
+        let error = Store::open_setting_aside_damage(&path, None, now()).unwrap_err();
         assert!(matches!(error, StoreError::Foreign { .. }), "{error}");
         assert_eq!(std::fs::read(&path).unwrap(), before);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
@@ -177,7 +178,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("readings.db");
         drop(Store::open(&path).unwrap());
-        let (store, set_aside) = Store::open_setting_aside_damage(&path, now()).unwrap();
+        let (store, set_aside) = Store::open_setting_aside_damage(&path, None, now()).unwrap();
         assert!(set_aside.is_none());
         assert!(store.set_aside_event().unwrap().is_none());
     }

@@ -43,7 +43,10 @@ impl Uploader<ConfiguredSink> {
     /// The engine as configured, on its own connection to the buffer (the poll loop has one
     /// too; WAL lets them work side by side).
     pub fn from_settings(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
-        let store = Store::open(&settings.storage.path)?;
+        let store = Store::open_with_journal_dir(
+            &settings.storage.path,
+            settings.storage.journal_dir.as_deref(),
+        )?;
         Ok(Uploader::new(
             ConfiguredSink::from_settings(&settings.s3),
             SharedStore::new(store),

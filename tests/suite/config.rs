@@ -44,6 +44,7 @@ fn example_loads_with_every_default() {
             retention: Duration::from_secs(30 * 86_400),
             max_size: 1 << 30,
             commit_interval: Duration::from_secs(60),
+            journal_dir: Some("/run/rainforest-logger".into()),
         },
         s3: S3Settings {
             bucket: "iseif-rainforest".into(),
@@ -112,9 +113,16 @@ fn example_settings_equal_the_defaults_of_a_minimal_file() {
         bucket = "iseif-rainforest"
     "#;
     let source = Path::new("/x.toml");
+    let mut example = Settings::from_toml_str(EXAMPLE, source, &no_env).unwrap();
+    // The one deliberate difference: the packaged config keeps the journal on /run (the
+    // unit's RuntimeDirectory=), where a plain run without systemd need not be able to write.
+    assert_eq!(
+        example.storage.journal_dir.take(),
+        Some("/run/rainforest-logger".into())
+    );
     assert_eq!(
         Settings::from_toml_str(minimal, source, &no_env).unwrap(),
-        Settings::from_toml_str(EXAMPLE, source, &no_env).unwrap()
+        example
     );
 }
 

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::binary::{write_config_timed, Logger, Target};
+use common::binary::{status, write_config_timed, Logger, Target};
 use rainforest_eagle_sim::SimHandle;
 use rainforest_logger::reading::StoredReading;
 use rainforest_logger::store::Store;
@@ -28,24 +28,36 @@ async fn wait_for_rows(db: &Path, at_least: usize) -> Vec<StoredReading> {
 }
 
 /// A simulator (its meter updating every 500 ms), and in `dir` a config polling it every
-/// second into a buffer, committing every `commit_interval`, uploading hourly periods (none
-/// completes in a test, as a rare upload would change the rows compared) to a directory
-/// beside the buffer: the simulator, the buffer's path and the config's.
-async fn simulator_and_config(dir: &Path, commit_interval: &str) -> (SimHandle, PathBuf, PathBuf) {
+/// second into a buffer, committing every `commit_interval`, journaling in `journal_dir`
+/// (`None`: beside the buffer), uploading hourly periods (none completes in a test, as a rare
+/// upload would change the rows compared) to a directory beside the buffer: the simulator,
+/// the buffer's path and the config's.
+async fn simulator_and_config(
+    dir: &Path,
+    commit_interval: &str,
+    journal_dir: Option<&Path>,
+) -> (SimHandle, PathBuf, PathBuf) {
     let simulator = common::start_simulator(Duration::from_millis(500)).await;
     let db = dir.join("readings.db");
     let config = dir.join("config.toml");
     let bucket = dir.join("bucket");
     let host = format!("http://{}", simulator.local_addr());
     let target = Target::Directory(&bucket);
-    write_config_timed(&config, &host, &db, target, commit_interval, "1h");
+    write_config_timed(
+        &config,
+        &host,
+        (&db, journal_dir),
+        target,
+        commit_interval,
+        "1h",
+    );
     (simulator, db, config)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_loses_no_committed_reading_and_never_reuses_a_seq() {
     let dir = tempfile::tempdir().unwrap();
-    let (simulator, db, config) = simulator_and_config(dir.path(), "0s").await;
+    let (simulator, db, config) = simulator_and_config(dir.path(), "0s", None).await;
 
     let mut committed: Vec<StoredReading> = Vec::new();
     // Kill at different points of the 1 s cycle: 0, 230, 460, 690, 920 ms after a commit was seen.
@@ -77,13 +89,11 @@ async fn sigkill_loses_no_committed_reading_and_never_reuses_a_seq() {
     simulator.shutdown().await;
 }
 
-/// The whole records of the journal beside `db` as (seq, meter_time), decoded from its
+/// The whole records of the journal at `journal` as (seq, meter_time), decoded from its
 /// documented format: `length (u32 LE) | 4-byte check | JSON payload` per reading, up to
 /// where the seqs stop following on one from the other (older records not yet written over).
-fn journaled(db: &Path) -> Vec<(i64, i64)> {
-    let mut path = db.as_os_str().to_owned();
-    path.push(".journal");
-    let bytes = std::fs::read(path).unwrap_or_default();
+fn journaled(journal: &Path) -> Vec<(i64, i64)> {
+    let bytes = std::fs::read(journal).unwrap_or_default();
     let mut records = Vec::new();
     let mut at = 0;
     while let Some(header) = bytes.get(at..at + 8) {
@@ -102,12 +112,18 @@ fn journaled(db: &Path) -> Vec<(i64, i64)> {
     records
 }
 
-/// Waits until the journal holds at least `at_least` readings with a seq above `after` (so
-/// a starting daemon has replaced what an earlier run left), and returns all it holds.
-async fn wait_for_journaled(db: &Path, after: i64, at_least: usize) -> Vec<(i64, i64)> {
+/// Waits until the journal at `journal` holds at least `at_least` readings with a seq above
+/// `after` (so a starting daemon has replaced what an earlier run left), and returns all it
+/// holds.
+async fn wait_for_journaled(journal: &Path, after: i64, at_least: usize) -> Vec<(i64, i64)> {
     let what = format!("{at_least} journaled after seq {after}");
     let new = |records: &Vec<(i64, i64)>| records.iter().filter(|(seq, _)| *seq > after).count();
-    common::wait_for(&what, || journaled(db), |records| new(records) >= at_least).await
+    common::wait_for(
+        &what,
+        || journaled(journal),
+        |records| new(records) >= at_least,
+    )
+    .await
 }
 
 /// The (seq, meter_time) of every committed row.
@@ -121,15 +137,42 @@ fn committed_keys(db: &Path) -> Vec<(i64, i64)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_between_commits_loses_no_journaled_reading() {
     let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("readings.db.journal");
+    kills_between_commits(dir.path(), None, &journal).await;
+}
+
+/// As the shipped config has it (`storage.journal_dir`, /run on a box): the journal in a
+/// directory of its own, made (mode 0700) by the first start, replayed from there after each
+/// SIGKILL; `status` counts the readings waiting there; nothing is journaled beside the buffer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_loses_no_reading_journaled_in_another_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let journal_dir = elsewhere.path().join("run/rainforest-logger");
+    let journal = journal_dir.join("readings.db.journal");
+    kills_between_commits(dir.path(), Some(&journal_dir), &journal).await;
+    let mode = std::fs::metadata(&journal_dir)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o700, "the journal's directory is private");
+    assert!(!dir.path().join("readings.db.journal").exists());
+}
+
+/// Three runs killed (SIGKILL) between two commits, then one stopped cleanly, with the buffer
+/// in `dir` and its journal (at `journal`) in `journal_dir`: no journaled reading is lost,
+/// none stored twice, no seq reused; while a run journals, `status` counts what it journaled.
+async fn kills_between_commits(dir: &Path, journal_dir: Option<&Path>, journal: &Path) {
     // An hour between commits: every reading of the test is in the uncommitted window.
-    let (simulator, db, config) = simulator_and_config(dir.path(), "1h").await;
+    let (simulator, db, config) = simulator_and_config(dir, "1h", journal_dir).await;
 
     let mut taken: Vec<(i64, i64)> = Vec::new();
     for round in 0..3 {
         let daemon = Logger::start(&config);
         // A start commits what the previous run journaled, then journals anew.
         let last = taken.last().map_or(0, |r| r.0);
-        let records = wait_for_journaled(&db, last, 3).await;
+        let records = wait_for_journaled(journal, last, 3).await;
         let committed = committed_keys(&db);
         assert_eq!(
             committed, taken,
@@ -139,22 +182,32 @@ async fn sigkill_between_commits_loses_no_journaled_reading() {
             records.iter().all(|(seq, _)| *seq > last),
             "round {round}: a seq was reused or the journal kept: {records:?} after {taken:?}"
         );
+        let in_journal = status(&config)
+            .lines()
+            .find_map(|line| line.strip_prefix("readings stored  "))
+            .and_then(|rest| rest.split_once(" (")?.1.split_once(" in the journal"))
+            .map(|(count, _)| count.parse::<usize>().unwrap());
+        assert!(
+            in_journal >= Some(records.len()),
+            "round {round}: status counted {in_journal:?} in the journal, {} were there",
+            records.len()
+        );
         daemon.kill(); // SIGKILL, with readings only in the journal
         assert_eq!(
             committed_keys(&db),
             taken,
             "round {round}: nothing new committed"
         );
-        taken.extend(journaled(&db));
+        taken.extend(journaled(journal));
     }
     // A clean stop (SIGTERM, as systemd stops it) commits the journal and empties it.
     let daemon = Logger::start(&config);
-    let stopping = wait_for_journaled(&db, taken.last().unwrap().0, 1).await;
+    let stopping = wait_for_journaled(journal, taken.last().unwrap().0, 1).await;
     daemon.stop();
     let committed = committed_keys(&db);
     let newest = committed.last().unwrap().0;
     assert!(
-        journaled(&db).iter().all(|(seq, _)| *seq <= newest),
+        journaled(journal).iter().all(|(seq, _)| *seq <= newest),
         "the clean stop left readings in the journal"
     );
     assert_eq!(

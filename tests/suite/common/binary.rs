@@ -30,20 +30,23 @@ pub fn write_config(path: &Path, eagle: SocketAddr, db: &Path, target: Target<'_
 
 /// [`write_config`] with `eagle.host = host`.
 pub fn write_config_for(path: &Path, host: &str, db: &Path, target: Target<'_>) {
-    write_config_timed(path, host, db, target, "1s", "1m");
+    write_config_timed(path, host, (db, None), target, "1s", "1m");
 }
 
-/// [`write_config_for`] with `storage.commit_interval` and `s3.batch_period` of the test's
-/// choosing.
+/// [`write_config_for`] with `storage.commit_interval`, `storage.journal_dir` (`None`: not
+/// set, the journal beside the buffer) and `s3.batch_period` of the test's choosing.
 pub fn write_config_timed(
     path: &Path,
     host: &str,
-    db: &Path,
+    (db, journal_dir): (&Path, Option<&Path>),
     target: Target<'_>,
     commit_interval: &str,
     batch_period: &str,
 ) {
     let s3 = s3_section(target);
+    let journal_dir = journal_dir.map_or(String::new(), |dir| {
+        format!("journal_dir = '{}'\n", dir.display())
+    });
     let config = format!(
         r#"
 [household]
@@ -57,7 +60,7 @@ timeout = "2s"
 [storage]
 path = '{}'
 commit_interval = "{commit_interval}"
-[s3]
+{journal_dir}[s3]
 {s3}
 batch_period = "{batch_period}"
 fleet_spread = "0s"
@@ -96,6 +99,21 @@ pub fn write_admin_config(path: &Path, target: Target<'_>) {
         s3_section(target)
     );
     std::fs::write(path, config).unwrap();
+}
+
+/// What `rainforest-logger status --config CONFIG` printed, once it exited with success.
+pub fn status(config: &Path) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_rainforest-logger"))
+        .args(["status", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    text
 }
 
 /// A running logger.

@@ -243,7 +243,7 @@ impl Finished {
 }
 
 /// The shipped example config, changed for a logger for `household` in `dir` (buffer
-/// `readings.db`, a `bucket` directory for the objects) polling the EAGLE at `eagle_url` with
+/// `readings.db`, its journal beside it, a `bucket` directory for the objects) polling the EAGLE at `eagle_url` with
 /// the simulator's credentials every second: one-minute periods, every reading committed at
 /// once, no LED, no page, the clock's sync required. Tests change the fields they need.
 pub fn settings(household: &str, eagle_url: &str, dir: &Path) -> Settings {
@@ -254,6 +254,7 @@ pub fn settings(household: &str, eagle_url: &str, dir: &Path) -> Settings {
     settings.eagle = super::eagle_settings(eagle_url, Duration::from_secs(1));
     settings.storage.path = dir.join("readings.db");
     settings.storage.commit_interval = Duration::ZERO;
+    settings.storage.journal_dir = None;
     settings.s3.endpoint = Endpoint::Directory(dir.join("bucket"));
     settings.s3.batch_period = PERIOD;
     settings.s3.fleet_spread = Duration::ZERO;
