@@ -217,6 +217,16 @@ const CACHE_KIB: i64 = -512;
 const WAL_CHECKPOINT_PAGES: i64 = 100;
 
 #[cfg(test)]
+impl Store {
+    /// The value of an integer `PRAGMA` on this connection (tests).
+    pub(crate) fn pragma_value(&self, name: &str) -> i64 {
+        self.conn
+            .pragma_query_value(None, name, |row| row.get(0))
+            .unwrap()
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -228,19 +238,12 @@ mod tests {
             .conn
             .pragma_query_value(None, "journal_mode", |r| r.get(0))
             .unwrap();
-        let sync: i64 = store
-            .conn
-            .pragma_query_value(None, "synchronous", |r| r.get(0))
-            .unwrap();
         assert_eq!(mode, "wal");
-        assert_eq!(sync, 2, "synchronous=FULL");
+        assert_eq!(store.pragma_value("synchronous"), 2, "synchronous=FULL");
     }
 
     fn page_size(store: &Store) -> i64 {
-        store
-            .conn
-            .pragma_query_value(None, "page_size", |r| r.get(0))
-            .unwrap()
+        store.pragma_value("page_size")
     }
 
     #[test]

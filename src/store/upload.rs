@@ -122,13 +122,6 @@ mod tests {
     use super::*;
     use crate::reading::tests::empty_reading;
 
-    fn synchronous(store: &Store) -> i64 {
-        store
-            .conn
-            .pragma_query_value(None, "synchronous", |row| row.get(0))
-            .unwrap()
-    }
-
     /// The unsynced mark is for the mark only: the connection's next commits are fsynced
     /// again, or a flush's readings (`flush` commits through the same kind of connection)
     /// could be lost to a power cut after it said they were stored.
@@ -142,10 +135,10 @@ mod tests {
                 empty_reading("0x01", Utc::now()),
             ])
             .unwrap();
-        assert_eq!(synchronous(&store), 2, "FULL before");
+        assert_eq!(store.pragma_value("synchronous"), 2, "FULL before");
         assert_eq!(store.mark_uploaded(&seqs).unwrap(), 2);
         assert_eq!(store.mark_uploaded(&seqs).unwrap(), 0, "marked once");
-        assert_eq!(synchronous(&store), 2, "FULL again after");
+        assert_eq!(store.pragma_value("synchronous"), 2, "FULL again after");
         assert_eq!(store.pending_through(i64::MAX).unwrap(), 0);
     }
 }

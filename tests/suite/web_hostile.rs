@@ -22,6 +22,17 @@ fn status_line(reply: &str) -> &str {
     reply.lines().next().unwrap_or_default()
 }
 
+/// Sends `request` on a connection of its own and fails the test unless the reply's status is
+/// `status` (`what` names the case).
+async fn expect_status(page: SocketAddr, request: &[u8], status: &str, what: &str) {
+    let reply = exchange(page, request).await;
+    assert_eq!(
+        status_line(&reply),
+        format!("HTTP/1.1 {status}"),
+        "{what}: {reply}"
+    );
+}
+
 /// Fails the test unless `page` serves `/` as usual.
 async fn serves_the_page(page: SocketAddr) {
     let reply = exchange(page, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
@@ -158,12 +169,7 @@ async fn bytes_that_are_not_http_get_400() {
         ("NUL bytes", &[0; 64]),
         ("a request line alone", b"GET\r\n\r\n"),
     ] {
-        let reply = exchange(page.addr, bytes).await;
-        assert_eq!(
-            status_line(&reply),
-            "HTTP/1.1 400 Bad Request",
-            "{what}: {reply}"
-        );
+        expect_status(page.addr, bytes, "400 Bad Request", what).await;
     }
     serves_the_page(page.addr).await;
     page.handle.stop().await;
@@ -183,12 +189,8 @@ async fn a_control_character_in_the_target_or_a_header_gets_400() {
             if control == "\t" && request.contains("Host: x\t") {
                 continue;
             }
-            let reply = exchange(page.addr, request.as_bytes()).await;
-            assert_eq!(
-                status_line(&reply),
-                "HTTP/1.1 400 Bad Request",
-                "{request:?}: {reply}"
-            );
+            let what = format!("{request:?}");
+            expect_status(page.addr, request.as_bytes(), "400 Bad Request", &what).await;
         }
     }
     serves_the_page(page.addr).await;
@@ -215,12 +217,8 @@ async fn a_get_that_declares_content_gets_413_without_waiting_for_it() {
         for method in ["GET", "HEAD"] {
             // The content is never sent: the answer must not wait for it.
             let request = format!("{method} / HTTP/1.1\r\nHost: x\r\n{header}\r\n\r\n");
-            let reply = exchange(page.addr, request.as_bytes()).await;
-            assert_eq!(
-                status_line(&reply),
-                format!("HTTP/1.1 {status}"),
-                "{request:?}"
-            );
+            let what = format!("{request:?}");
+            expect_status(page.addr, request.as_bytes(), status, &what).await;
         }
     }
     // And when it is sent, the reply still arrives whole.
