@@ -492,16 +492,8 @@ mod tests {
     /// A real public key (ssh-keygen; the private half was discarded).
     const ED25519: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKXN9hkJZwXriTDMX8ua3rxHW4nEeeyHiuyeiSV7TcJ1 staff@laptop";
 
-    const BASE: &str = r#"
-        [household]
-        id = "h-0001"
-        [eagle]
-        host = "eagle-0123ab.local"
-        cloud_id = "0123ab"
-        install_code = "0123456789abcdef"
-        [s3]
-        bucket = "iseif-rainforest"
-    "#;
+    /// The smallest valid file, shared with the integration tests.
+    const BASE: &str = include_str!("../../tests/fixtures/minimal_config.toml");
 
     fn run(table: &Table) -> Result<Settings, Vec<Problem>> {
         validate(table, Path::new("/c.toml")).map_err(|error| error.problems().to_vec())

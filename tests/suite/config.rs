@@ -102,16 +102,7 @@ fn a_file_saved_on_windows_or_macos_loads_the_same() {
 
 #[test]
 fn example_settings_equal_the_defaults_of_a_minimal_file() {
-    let minimal = r#"
-        [household]
-        id = "h-0001"
-        [eagle]
-        host = "eagle-0123ab.local"
-        cloud_id = "0123ab"
-        install_code = "0123456789abcdef"
-        [s3]
-        bucket = "iseif-rainforest"
-    "#;
+    let minimal = include_str!("../fixtures/minimal_config.toml");
     let source = Path::new("/x.toml");
     let mut example = Settings::from_toml_str(EXAMPLE, source, &no_env).unwrap();
     // The one deliberate difference: the packaged config keeps the journal on /run (the
