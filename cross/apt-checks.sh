@@ -46,6 +46,9 @@ case "$1" in
         as_user rainforest-logger check-config "$config" >/dev/null || fail "edited config rejected"
         rainforest-eagle-sim simulate --listen "127.0.0.1:$port" --meter-update 1s >/tmp/simulator.log 2>&1 &
         simulator=$!
+        # What the unit's RuntimeDirectory= makes under systemd (absent here): the shipped
+        # config keeps the readings journal there (storage.journal_dir).
+        install -d -m 0700 -o "$user" -g "$user" /run/rainforest-logger
         # Not through as_user: $! must be the logger itself (setpriv execs it), not a subshell.
         setpriv --reuid="$user" --regid="$user" --init-groups -- \
             rainforest-logger run --config "$config" >/tmp/logger.log 2>&1 &
