@@ -226,7 +226,7 @@ fn commit(
     if readings.is_empty() && events.is_empty() {
         return Ok(());
     }
-    let tx = conn.transaction().at(path)?;
+    let tx = super::write_transaction(conn, path)?;
     for (seq, reading) in readings {
         insert(&tx, path, Some(*seq), reading)?;
     }

@@ -63,7 +63,7 @@ impl Store {
             return Ok(());
         }
         let path = self.path.as_path();
-        let tx = self.conn.transaction().at(path)?;
+        let tx = super::write_transaction(&mut self.conn, path)?;
         add(&tx, path, events)?;
         tx.commit().at(path)
     }

@@ -62,3 +62,16 @@ impl Store {
         &self.path
     }
 }
+
+/// Begins a write transaction that takes the write lock at once (`BEGIN IMMEDIATE`), waiting
+/// up to the busy timeout for it. A deferred one that reads first (the high-water mark, a
+/// counter) fails at once with `SQLITE_BUSY` when the daemon's other connection (the uploader)
+/// committed after that read: SQLite's busy timeout does not cover the upgrade to writing.
+fn write_transaction<'c>(
+    conn: &'c mut rusqlite::Connection,
+    path: &Path,
+) -> Result<rusqlite::Transaction<'c>, StoreError> {
+    use error::SqlResultExt;
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .at(path)
+}

@@ -36,7 +36,7 @@ impl Store {
     /// read through its row is not, so autocommit inserts would let the WAL grow unchecked.
     pub fn insert(&mut self, reading: &Reading) -> Result<i64, StoreError> {
         let path = self.path.as_path();
-        let tx = self.conn.transaction().at(path)?;
+        let tx = super::write_transaction(&mut self.conn, path)?;
         let seq = insert(&tx, path, None, reading)?;
         tx.commit().at(path)?;
         Ok(seq)
@@ -54,7 +54,7 @@ impl Store {
             return self.journal_all(readings);
         }
         let path = self.path.as_path();
-        let tx = self.conn.transaction().at(path)?;
+        let tx = super::write_transaction(&mut self.conn, path)?;
         let seqs = readings
             .iter()
             .map(|reading| insert(&tx, path, None, reading))

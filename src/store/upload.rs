@@ -93,7 +93,7 @@ impl Store {
 
     fn mark_in_one_transaction(&mut self, seqs: &[i64]) -> Result<usize, StoreError> {
         let path = self.path.as_path();
-        let tx = self.conn.transaction().at(path)?;
+        let tx = super::write_transaction(&mut self.conn, path)?;
         let mut changed = 0;
         {
             let mut stmt = tx

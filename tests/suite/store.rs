@@ -632,3 +632,33 @@ fn insert_all_is_one_transaction_all_or_none() {
         "the failed batch consumed no seq"
     );
 }
+
+/// The daemon's two connections write side by side: the poll loop inserting, the uploader
+/// marking. Neither may fail for the other. (A deferred transaction that read the high-water
+/// mark before inserting failed at once with `SQLITE_BUSY` when the other committed in
+/// between: a false "storage failure" on the LED.)
+#[test]
+fn inserts_never_fail_for_the_uploader_writing_beside_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let mut daemon = Store::open(&path).unwrap();
+    let mut uploader = Store::open(&path).unwrap();
+    let (seqs, marked) = std::sync::mpsc::channel::<i64>();
+    let marking = std::thread::spawn(move || {
+        let mut marks = 0;
+        while let Ok(seq) = marked.recv() {
+            uploader.mark_uploaded(&[seq]).unwrap();
+            marks += 1;
+        }
+        marks
+    });
+    for i in 0..400 {
+        let seq = daemon
+            .insert(&sparse(i))
+            .unwrap_or_else(|e| panic!("insert {i}: {e}"));
+        seqs.send(seq).unwrap();
+    }
+    drop(seqs);
+    assert_eq!(marking.join().unwrap(), 400);
+    assert_eq!(daemon.pending_through(i64::MAX).unwrap(), 0);
+}
