@@ -11,10 +11,16 @@ venv=target/bench-venv
 # Every background process a bench starts, killed on exit.
 bench_pids=()
 
-# Builds the release binaries (the logger and the simulator) and creates $work, removed on
-# exit unless KEEP=1.
+# Builds the release binaries (the logger as shipped, and the simulator) and creates $work,
+# removed on exit unless KEEP=1.
 bench_setup() {
-    if [ "$profile" = release ]; then cargo build --release --quiet; else cargo build --quiet; fi
+    local flags=(--quiet)
+    [ "$profile" = debug ] || flags+=(--release)
+    # The logger as the Pi gets it (cross/build.sh): without `demo`, so without the simulator's
+    # code, which would add 1.3 MiB of mapped pages to its RSS. `cargo run --release -- demo`
+    # relinks it with `demo` afterwards.
+    cargo build "${flags[@]}" -p rainforest-logger --no-default-features
+    cargo build "${flags[@]}" -p rainforest-eagle-sim
     mkdir -p target
     work=$(mktemp -d -p target bench.XXXXXX)
     trap bench_cleanup EXIT

@@ -54,6 +54,8 @@ pub struct Store {
     journal: PathBuf,
     /// The daemon's batched commits; `None` = every insert is its own commit.
     batch: Option<batch::Batch>,
+    /// Whether the buffer is in WAL mode (not where the file system has no shared memory).
+    wal: bool,
 }
 
 impl Store {

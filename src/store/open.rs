@@ -61,7 +61,7 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags).at(path)?;
-        configure(&conn, path)?;
+        let wal = configure(&conn, path)?;
         restrict_modes(path);
         schema::migrate(&mut conn, path)?;
         // Walk to the newest readings page now, so damage there is reported at startup
@@ -73,6 +73,7 @@ impl Store {
             path: path.to_path_buf(),
             journal: journal_path(path, journal_dir),
             batch: None,
+            wal,
         })
     }
 }
@@ -162,15 +163,16 @@ fn inspect(path: &Path) -> Result<(), StoreError> {
     })
 }
 
-/// Applies the durability and concurrency settings to a read-write connection.
+/// Applies the durability and concurrency settings to a read-write connection; returns whether
+/// the buffer is in WAL mode.
 ///
 /// - `journal_mode = WAL`: a reading is one append to the log instead of a rollback journal
 ///   plus an in-place page write, and `status` can read while the daemon writes. Persistent in
 ///   the file. If the filesystem cannot do WAL (no shared memory), SQLite keeps the rollback
 ///   journal, which is just as durable; that is logged, not fatal.
-/// - `synchronous = FULL`: the WAL is fsynced at every commit, so a reading `insert` returned
-///   for survives a power cut (NORMAL could lose the last few). The cost is one fsync per
-///   reading, every 6–10 s.
+/// - `synchronous = FULL`: the WAL is fsynced at every commit, so a committed reading survives
+///   a power cut (NORMAL could lose the last few). With `storage.commit_interval = "0s"` that
+///   is one fsync per reading; by default one per interval (`batch.rs`).
 /// - `page_size = 1024` for a new buffer: a commit appends to the WAL one
 ///   frame per page it touched (the readings leaf, the index leaf, and on a buffer made before
 ///   the new layout `sqlite_sequence`; see `schema.rs`), so
@@ -190,7 +192,7 @@ fn inspect(path: &Path) -> Result<(), StoreError> {
 ///   few pages and the uploader one hour's rows (about 100 pages of 1 KiB) at a time, and the
 ///   daemon has two connections. Draining 30 days of backlog peaked at 14.6–15.4 MiB instead
 ///   of 18.5–18.7 MiB, in no more time (`cargo bench --bench backlog_drain`).
-fn configure(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+fn configure(conn: &Connection, path: &Path) -> Result<bool, StoreError> {
     conn.busy_timeout(BUSY_TIMEOUT).at(path)?;
     // Before anything is written: takes effect on a new (empty) file only, a no-op otherwise.
     conn.pragma_update(None, "page_size", NEW_PAGE_SIZE)
@@ -198,7 +200,8 @@ fn configure(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     let mode: String = conn
         .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
         .at(path)?;
-    if !mode.eq_ignore_ascii_case("wal") {
+    let wal = mode.eq_ignore_ascii_case("wal");
+    if !wal {
         log::warn!(
             "{}: WAL is not available here, using journal_mode={mode}",
             path.display()
@@ -207,7 +210,8 @@ fn configure(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
         .at(path)?;
     conn.pragma_update(None, "cache_size", CACHE_KIB).at(path)?;
-    conn.pragma_update(None, "synchronous", "FULL").at(path)
+    conn.pragma_update(None, "synchronous", "FULL").at(path)?;
+    Ok(wal)
 }
 
 /// SQLite's page cache per connection (negative: KiB, not pages; see [`configure`]).

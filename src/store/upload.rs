@@ -71,12 +71,8 @@ impl Store {
     /// backlog, then pays no fsync per object: on an SD card those take tens of milliseconds.
     pub fn mark_uploaded(&mut self, seqs: &[i64]) -> Result<usize, StoreError> {
         let path = self.path.as_path();
-        let mode: String = self
-            .conn
-            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
-            .at(path)?;
         // Only the WAL keeps the file sound when an unsynced commit meets a power cut.
-        let unsynced = mode.eq_ignore_ascii_case("wal");
+        let unsynced = self.wal;
         if unsynced {
             self.conn
                 .pragma_update(None, "synchronous", "NORMAL")

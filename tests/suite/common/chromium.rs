@@ -49,6 +49,8 @@ impl Browser {
             .arg("--remote-debugging-pipe")
             .arg("--window-size=420,800")
             .arg(format!("--user-data-dir={}", profile.path().display()))
+            // Its singleton-socket directory goes in TMPDIR; a killed browser leaves it behind.
+            .env("TMPDIR", profile.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
