@@ -12,14 +12,16 @@ venv=target/bench-venv
 bench_pids=()
 
 # Builds the release binaries (the logger as shipped, and the simulator) and creates $work,
-# removed on exit unless KEEP=1.
+# removed on exit unless KEEP=1. `bench_setup --simulator-only`: a bench that builds its own
+# logger (poll_profile.sh) skips the shipped one's link.
 bench_setup() {
     local flags=(--quiet)
     [ "$profile" = debug ] || flags+=(--release)
     # The logger as the Pi gets it (cross/build.sh): without `demo`, so without the simulator's
-    # code, which would add 1.3 MiB of mapped pages to its RSS. `cargo run --release -- demo`
-    # relinks it with `demo` afterwards.
-    cargo build "${flags[@]}" -p rainforest-logger --no-default-features
+    # code, which added 0.7 MiB to its peak RSS (docs/benchmarks.md). `cargo run --release --
+    # demo` relinks it with `demo` afterwards.
+    [ "${1:-}" = --simulator-only ] ||
+        cargo build "${flags[@]}" -p rainforest-logger --no-default-features
     cargo build "${flags[@]}" -p rainforest-eagle-sim
     mkdir -p target
     work=$(mktemp -d -p target bench.XXXXXX)

@@ -15,7 +15,7 @@ seconds=${1:-120}
 command -v perf >/dev/null || { echo "needs perf (apt-get install -y linux-perf)" >&2; exit 1; }
 # shellcheck source=benches/lib.sh
 source benches/lib.sh
-bench_setup
+bench_setup --simulator-only
 CARGO_PROFILE_RELEASE_STRIP=false CARGO_PROFILE_RELEASE_DEBUG=line-tables-only \
     cargo build --quiet --release -p rainforest-logger --no-default-features \
     --target-dir target/profiling

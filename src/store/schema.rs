@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::Connection;
 
 use super::error::{SqlResultExt, StoreError};
 
@@ -185,9 +185,7 @@ fn migrate_with(
     if checked_version(conn, path, latest)? == latest {
         return Ok(());
     }
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .at(path)?;
+    let tx = super::write_transaction(conn, path)?;
     // Read again under the write lock: another process may have migrated in the meantime.
     let found = checked_version(&tx, path, latest)?;
     if let (0, Some(layout)) = (found, new_layout) {
