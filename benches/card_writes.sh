@@ -48,14 +48,9 @@ bin=${BENCH_BIN:-$bin}
 command -v strace >/dev/null || apt-get install -y strace
 
 # The card: an ext4 file system in a file under target/, on a loop device, mounted as the
-# image mounts its root. Inode tables and the journal are written now (no lazy init), so that
-# no background initialisation shows up in the window.
+# image mounts its root.
 card="$work/card"
-mkdir -p "$card"
-truncate -s 256M "$work/card.img"
-mkfs.ext4 -q -F -b 4096 -E lazy_itable_init=0,lazy_journal_init=0 "$work/card.img"
-loop=$(losetup --find --show "$work/card.img")
-mount -o "${CARD_MOUNT:-noatime,commit=60}" "$loop" "$card"
+mount_card "$work/card.img" "$card" "${CARD_MOUNT:-}"
 # The readings journal: on a tmpfs, as the shipped config puts it on /run
 # (storage.journal_dir), unless JOURNAL_ON_CARD=1 keeps it beside the buffer.
 run_dir="$work/run"
@@ -67,12 +62,10 @@ else
     journal_dir="$PWD/$run_dir" journal="$PWD/$run_dir/readings.db.journal"
 fi
 card_cleanup() {
-    umount "$card" 2>/dev/null || true
-    losetup -d "$loop" 2>/dev/null || true
+    unmount_cards
     umount "$run_dir" 2>/dev/null || true
 }
 trap 'card_cleanup; bench_cleanup' EXIT
-sectors_written() { awk '{print $7}' "/sys/block/${loop#/dev/}/stat"; }
 loop_major=$((0x$(stat -c %t "$loop"))) loop_minor=$((0x$(stat -c %T "$loop")))
 
 port=$(random_port)
@@ -147,14 +140,14 @@ c.commit()' "$db" "$pages"
     local w0 c0 r0 s0 t0 b0 w1 c1 r1 s1 t1 b1 hwm
     sync -f "$card"
     [ -z "$tracing" ] || { : >"$tracing/trace"; echo 1 >"$tracing/tracing_on"; }
-    b0=$(sectors_written)
+    b0=$(sectors_written "${loop#/dev/}")
     w0=$(read_io write_bytes); c0=$(cpu_seconds "$run_pid"); r0=$(readings_now); s0=$(read_io syscw)
     t0=$(date +%s.%N)
     sleep "$seconds"
     t1=$(date +%s.%N)
     w1=$(read_io write_bytes); c1=$(cpu_seconds "$run_pid"); r1=$(readings_now); s1=$(read_io syscw)
     sync -f "$card"
-    b1=$(sectors_written)
+    b1=$(sectors_written "${loop#/dev/}")
     hwm=$(peak_rss_kib "$run_pid")
     local names=""
     if [ -n "$tracing" ]; then

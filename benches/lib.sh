@@ -101,3 +101,29 @@ private_dirty_kib() { awk '/^Private_Dirty/ {print $2}' "/proc/$1/smaps_rollup";
 
 # device_query requests a simulator has logged.
 queries_served() { grep -c 'request device_query' "$1" || true; }
+
+# mount_card IMAGE DIR [OPTIONS]: a 256 MiB ext4 file system (4 KiB blocks) in the file IMAGE
+# on a loop device, mounted on DIR as the SD image mounts its root (noatime,commit=60) unless
+# OPTIONS says otherwise; sets $loop to the device. Inode tables and the journal are written
+# now (no lazy init), so that no background initialisation shows up in a window.
+# unmount_cards undoes every one of them.
+card_mounts=()
+mount_card() {
+    mkdir -p "$2"
+    truncate -s 256M "$1"
+    mkfs.ext4 -q -F -b 4096 -E lazy_itable_init=0,lazy_journal_init=0 "$1"
+    loop=$(losetup --find --show "$1")
+    mount -o "${3:-noatime,commit=60}" "$loop" "$2"
+    card_mounts+=("$2:$loop")
+}
+
+unmount_cards() {
+    local card
+    for card in "${card_mounts[@]}"; do
+        umount "${card%:*}" 2>/dev/null || true
+        losetup -d "${card##*:}" 2>/dev/null || true
+    done
+}
+
+# Sectors written to a block device so far (/sys/block/NAME/stat), e.g. `sectors_written loop3`.
+sectors_written() { awk '{print $7}' "/sys/block/$1/stat"; }
