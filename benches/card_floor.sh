@@ -18,9 +18,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-300} poll=${2:-6} window=${3:-60} record=${4:-340}
 # shellcheck source=benches/lib.sh
 source benches/lib.sh
-mkdir -p target
-work=$(mktemp -d -p target bench.XXXXXX)
-trap 'unmount_cards; bench_cleanup' EXIT
+bench_work_dir
 
 jbd2_commits() { awk 'NR == 1 {print $1}' "/proc/fs/jbd2/$1-8/info"; }
 patterns=(in-place append per-record)

@@ -59,13 +59,9 @@ if [ "${JOURNAL_ON_CARD:-0}" = 1 ]; then
     journal_dir="" journal="$PWD/$card/readings.db.journal"
 else
     mount -t tmpfs -o size=16M,mode=0700 tmpfs "$run_dir"
+    bench_mounts+=("$run_dir")
     journal_dir="$PWD/$run_dir" journal="$PWD/$run_dir/readings.db.journal"
 fi
-card_cleanup() {
-    unmount_cards
-    umount "$run_dir" 2>/dev/null || true
-}
-trap 'card_cleanup; bench_cleanup' EXIT
 loop_major=$((0x$(stat -c %t "$loop"))) loop_minor=$((0x$(stat -c %T "$loop")))
 
 port=$(random_port)
@@ -94,7 +90,7 @@ if [ "${BREAKDOWN:-0}" = 1 ]; then
     fi
     tracing="$tracefs/instances/card_writes.$$"
     mkdir "$tracing"
-    trap 'rmdir "$tracing" 2>/dev/null; card_cleanup; bench_cleanup' EXIT
+    trap 'rmdir "$tracing" 2>/dev/null; bench_cleanup' EXIT
     for event in ext4/ext4_writepages_result jbd2/jbd2_run_stats; do
         echo "dev == $(((loop_major << 20) | loop_minor))" >"$tracing/events/$event/filter"
         echo 1 >"$tracing/events/$event/enable"

@@ -23,14 +23,28 @@ bench_setup() {
     [ "${1:-}" = --simulator-only ] ||
         cargo build "${flags[@]}" -p rainforest-logger --no-default-features
     cargo build "${flags[@]}" -p rainforest-eagle-sim
+    bench_work_dir
+}
+
+# Creates $work (a real disk under target/, not tmpfs), cleaned up on exit by bench_cleanup.
+bench_work_dir() {
     mkdir -p target
     work=$(mktemp -d -p target bench.XXXXXX)
     trap bench_cleanup EXIT
 }
 
+# Every file system a bench mounted under $work, and every loop device it set up.
+bench_mounts=()
+bench_loops=()
+
+# Stops the bench's processes first, so that nothing holds its file systems, then unmounts
+# them (the last mounted first), detaches the loop devices and removes $work.
 bench_cleanup() {
     kill "${bench_pids[@]}" 2>/dev/null || true
     wait 2>/dev/null || true
+    local i
+    for ((i = ${#bench_mounts[@]} - 1; i >= 0; i--)); do umount "${bench_mounts[i]}" 2>/dev/null || true; done
+    for i in "${bench_loops[@]}"; do losetup -d "$i" 2>/dev/null || true; done
     [ "${KEEP:-0}" = 1 ] || rm -rf "$work"
 }
 
@@ -106,23 +120,15 @@ queries_served() { grep -c 'request device_query' "$1" || true; }
 # on a loop device, mounted on DIR as the SD image mounts its root (noatime,commit=60) unless
 # OPTIONS says otherwise; sets $loop to the device. Inode tables and the journal are written
 # now (no lazy init), so that no background initialisation shows up in a window.
-# unmount_cards undoes every one of them.
-card_mounts=()
+# bench_cleanup unmounts it and detaches the device.
 mount_card() {
     mkdir -p "$2"
     truncate -s 256M "$1"
     mkfs.ext4 -q -F -b 4096 -E lazy_itable_init=0,lazy_journal_init=0 "$1"
     loop=$(losetup --find --show "$1")
+    bench_loops+=("$loop")
     mount -o "${3:-noatime,commit=60}" "$loop" "$2"
-    card_mounts+=("$2:$loop")
-}
-
-unmount_cards() {
-    local card
-    for card in "${card_mounts[@]}"; do
-        umount "${card%:*}" 2>/dev/null || true
-        losetup -d "${card##*:}" 2>/dev/null || true
-    done
+    bench_mounts+=("$2")
 }
 
 # Sectors written to a block device so far (/sys/block/NAME/stat), e.g. `sectors_written loop3`.

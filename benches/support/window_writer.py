@@ -28,8 +28,20 @@ dir_fd = os.open(os.path.dirname(path), os.O_RDONLY)
 os.fsync(dir_fd)
 open(ready, "w").close()
 
-start = time.monotonic()
 offset = 0
+
+
+def write(data):
+    """Writes data after the last write, going back to the start of the file (a ring) rather
+    than past its end, where the file would grow and change metadata after all."""
+    global offset
+    if pattern != "append" and offset + len(data) > SIZE:
+        offset = 0
+    os.pwrite(fd, data, offset)
+    offset += len(data)
+
+
+start = time.monotonic()
 waiting = b""
 taken = 0
 last_sync = start
@@ -37,14 +49,12 @@ while time.monotonic() - start < seconds:
     taken += 1
     record = (b"%08d" % taken) * (record_bytes // 8) + b"\n" * (record_bytes % 8)
     if pattern == "per-record":
-        os.pwrite(fd, record, offset % SIZE)
-        offset += len(record)
+        write(record)
     else:
         waiting += record
     if time.monotonic() - last_sync >= window - poll / 2:
         if waiting:
-            os.pwrite(fd, waiting, offset % SIZE)
-            offset += len(waiting)
+            write(waiting)
             waiting = b""
         os.fdatasync(fd)
         last_sync = time.monotonic()
