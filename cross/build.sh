@@ -11,12 +11,18 @@ targets=$(targets_of "${1:-all}")
 read -ra names <<<"$targets"
 need_toolchains "${names[@]}"
 mkdir -p target/dist
+# Without the default feature `demo`: no simulator in the Pi's binary. (Its one server is
+# the household page's own, README: The household page.) All targets in one build: each
+# one's last step, the whole-program optimisation, takes one core, and two run side by side.
+target_args=()
+for name in "${names[@]}"; do
+    target_args+=(--target "${TRIPLE[$name]}")
+done
+started=$SECONDS
+cargo build --release --locked -p rainforest-logger --no-default-features "${target_args[@]}"
+echo "built ${names[*]} in $((SECONDS - started))s"
 for name in "${names[@]}"; do
     triple=${TRIPLE[$name]}
-    started=$SECONDS
-    # Without the default feature `demo`: no simulator in the Pi's binary. (Its one server is
-    # the household page's own, README: The household page.)
-    cargo build --release --locked --target "$triple" -p rainforest-logger --no-default-features
     dist=target/dist/rainforest-logger-$triple
     cp "target/$triple/release/rainforest-logger" "$dist"
     # The simulator's Wi-Fi key is a string only it holds.
@@ -33,6 +39,6 @@ for name in "${names[@]}"; do
     [[ $version == *"$triple"* ]] || die "$dist --version does not name $triple: $version"
     # The newest glibc symbol version it needs: the oldest OS release it runs on.
     glibc=$("${GNU[$name]}-objdump" -T "$dist" | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -1)
-    printf '%s: %s bytes, needs %s, built in %ds\n  %s\n  %s\n' \
-        "$dist" "$(stat -c %s "$dist")" "$glibc" $((SECONDS - started)) "$kind" "$version"
+    printf '%s: %s bytes, needs %s\n  %s\n  %s\n' \
+        "$dist" "$(stat -c %s "$dist")" "$glibc" "$kind" "$version"
 done

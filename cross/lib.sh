@@ -68,25 +68,38 @@ need_binfmt() {
     grep -qx enabled "$entry/${QEMU[$name]}" || die "binfmt_misc entry ${QEMU[$name]} is disabled"
 }
 
-# The arm64 Debian root the package tests install into (cross/test-deb.sh builds it,
-# cross/test-apt.sh reuses it): Debian 12 minbase from the mirror this machine's apt uses,
-# plus unattended-upgrades, as a tarball so each test unpacks a clean copy in seconds.
+# The arm64 Debian root the package tests install into (cross/test-deb.sh, cross/test-apt.sh):
+# Debian 12 minbase from the mirror this machine's apt uses, plus unattended-upgrades, as a
+# tarball so each test unpacks a clean copy in seconds. mmdebstrap takes 2-3 minutes, so the
+# tarball is kept across runs, as image/build.sh keeps its root file system, under a key
+# made from what decides its contents (the release, mmdebstrap's options, this machine's
+# sources files); a changed mirror or option builds a new one. need_test_root sets
+# $test_root_tar.
 test_root_release=bookworm
-test_root_tar=target/test-root/$test_root_release-arm64.tar
-build_test_root() {
-    local sources
-    need_packages mmdebstrap
+test_root_cache=${RAINFOREST_TEST_ROOT_CACHE:-$HOME/.cache/rainforest-logger/test-root}
+need_test_root() {
+    local sources key
     need_binfmt aarch64
     # This machine's sources files that name the release as a suite.
     mapfile -t sources < <(grep -lE "^[[:space:]]*(Suites:|deb[[:space:]]).*[[:space:]]$test_root_release([[:space:]]|$)" \
         /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null)
     [ ${#sources[@]} -gt 0 ] || die "no apt sources file on this machine names $test_root_release"
-    mkdir -p "${test_root_tar%/*}"
+    local options=(--variant=minbase --arch=arm64 --mode=root --include=unattended-upgrades
+        --dpkgopt=force-unsafe-io)
+    key=$({ printf '%s\n' "$test_root_release" "${options[@]}"; cat "${sources[@]}"; } | sha256sum | cut -c1-16)
+    test_root_tar=$test_root_cache/$test_root_release-arm64-$key.tar
+    if [ -f "$test_root_tar" ]; then
+        echo "== test root: cached $test_root_tar"
+        return
+    fi
+    need_packages mmdebstrap
+    mkdir -p "$test_root_cache"
     # mmdebstrap picks the format from the name's ending: .tar.
-    local incomplete=${test_root_tar%.tar}.incomplete.tar
-    mmdebstrap --variant=minbase --arch=arm64 --mode=root --include=unattended-upgrades \
-        --dpkgopt=force-unsafe-io "$test_root_release" "$incomplete" "${sources[@]}"
+    local incomplete=$test_root_cache/incomplete.tar
+    mmdebstrap "${options[@]}" "$test_root_release" "$incomplete" "${sources[@]}"
     mv "$incomplete" "$test_root_tar"
+    # Only the newest root is kept.
+    find "$test_root_cache" -name "$test_root_release-arm64-*.tar" ! -name "${test_root_tar##*/}" -delete
 }
 
 # Unpacks the test root into a new directory DIR (removed first).

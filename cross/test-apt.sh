@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Upgrades over the air, end to end in the arm64 Debian root of cross/test-deb.sh (reused;
-# built if missing): the program's signed repository (cross/publish-repo.sh) in a local
-# directory, the SD image's source entry and unattended-upgrades settings, provision's
+# Upgrades over the air, end to end in the arm64 Debian root of cross/test-deb.sh (the same
+# cached tarball, cross/lib.sh): the program's signed repository (cross/publish-repo.sh) in
+# a local directory, the SD image's source entry and unattended-upgrades settings, provision's
 # update part, and apt's own nightly jobs (cross/apt-checks.sh inside the root):
 #
 #   version A in canary and stable; apt installs it; the logger records readings;
@@ -20,8 +20,7 @@ debs=(target/dist/rainforest-logger_*_arm64.deb)
 [ ${#debs[@]} -eq 1 ] || die "expected one arm64 package in target/dist/ (cross/package.sh aarch64)"
 deb_a=${debs[0]}
 need_packages reprepro gnupg dpkg-dev
-need_binfmt aarch64
-[ -f "$test_root_tar" ] || build_test_root
+need_test_root
 
 work=target/test-root/apt
 root=$work/root

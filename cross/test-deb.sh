@@ -2,8 +2,8 @@
 # Installs the arm64 package (from cross/package.sh aarch64) into a fresh Debian 12 arm64
 # root, made by mmdebstrap and run through qemu-user-static by binfmt_misc, the way it lands
 # on a Pi but with no systemd running; cross/deb-checks.sh checks inside that root what the
-# package set up. The root is built anew each time (target/test-root/, see cross/lib.sh) and
-# left for cross/test-apt.sh, which unpacks its own copy.
+# package set up. The root is a tarball kept across runs (cross/lib.sh, need_test_root);
+# cross/test-apt.sh unpacks its own copy of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source cross/lib.sh
@@ -13,7 +13,7 @@ debs=(target/dist/rainforest-logger_*_arm64.deb)
 [ ${#debs[@]} -eq 1 ] || die "expected one arm64 package in target/dist/ (cross/package.sh aarch64)"
 deb=${debs[0]}
 
-build_test_root
+need_test_root
 root=target/test-root/deb-checks
 unpack_test_root "$root"
 cp "$deb" config/rainforest-logger.service cross/deb-checks.sh "$root/tmp/"

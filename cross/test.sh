@@ -15,6 +15,10 @@ case "$name" in
 esac
 need_toolchains "$name"
 need_binfmt "$name"
+# One test per core under emulation (.cargo/config.toml runs eight at a time natively): the
+# emulated CPU is what the tests wait on here, and at eight the LED tests' one-second windows
+# were missed.
+export RUST_TEST_THREADS=${RUST_TEST_THREADS:-$(nproc)}
 if [ $# -eq 0 ] && [ "$name" = armv7 ]; then
     # armv7 runs the same code as aarch64 but for the word size; these two cover what
     # differs (32-bit arithmetic in parsing, storage and batching, the full data path) in
