@@ -68,13 +68,30 @@ need_binfmt() {
     grep -qx enabled "$entry/${QEMU[$name]}" || die "binfmt_misc entry ${QEMU[$name]} is disabled"
 }
 
+# A root file system that takes minutes to make, kept across runs under a key made from what
+# decides its contents (cross/test-deb.sh's root here, image/build.sh's stage 1): FILE is
+# made only if missing, by MAKE... with a scratch path beside it appended (same ending, which
+# mmdebstrap reads the format from), renamed to FILE once MAKE succeeds. Files of the other
+# keys (GLOB, in FILE's directory) are removed.
+#   keep_cached FILE GLOB MAKE [ARGS...]
+keep_cached() {
+    local file=$1 glob=$2
+    shift 2
+    [ -f "$file" ] && return
+    local dir=${file%/*} name=${file##*/}
+    local scratch=$dir/incomplete.${name#*.}
+    mkdir -p "$dir"
+    "$@" "$scratch"
+    mv "$scratch" "$file"
+    find "$dir" -name "$glob" ! -name "$name" -delete
+}
+
 # The arm64 Debian root the package tests install into (cross/test-deb.sh, cross/test-apt.sh):
 # Debian 12 minbase from the mirror this machine's apt uses, plus unattended-upgrades, as a
 # tarball so each test unpacks a clean copy in seconds. mmdebstrap takes 2-3 minutes, so the
-# tarball is kept across runs, as image/build.sh keeps its root file system, under a key
-# made from what decides its contents (the release, mmdebstrap's options, this machine's
-# sources files); a changed mirror or option builds a new one. need_test_root sets
-# $test_root_tar.
+# tarball is kept across runs (keep_cached), its key made from the release, mmdebstrap's
+# options and this machine's sources files; a changed mirror or option builds a new one.
+# need_test_root sets $test_root_tar.
 test_root_release=bookworm
 test_root_cache=${RAINFOREST_TEST_ROOT_CACHE:-$HOME/.cache/rainforest-logger/test-root}
 need_test_root() {
@@ -84,22 +101,19 @@ need_test_root() {
     mapfile -t sources < <(grep -lE "^[[:space:]]*(Suites:|deb[[:space:]]).*[[:space:]]$test_root_release([[:space:]]|$)" \
         /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null)
     [ ${#sources[@]} -gt 0 ] || die "no apt sources file on this machine names $test_root_release"
-    local options=(--variant=minbase --arch=arm64 --mode=root --include=unattended-upgrades
+    test_root_options=(--variant=minbase --arch=arm64 --mode=root --include=unattended-upgrades
         --dpkgopt=force-unsafe-io)
-    key=$({ printf '%s\n' "$test_root_release" "${options[@]}"; cat "${sources[@]}"; } | sha256sum | cut -c1-16)
+    test_root_sources=("${sources[@]}")
+    key=$({ printf '%s\n' "$test_root_release" "${test_root_options[@]}"; cat "${sources[@]}"; } |
+        sha256sum | cut -c1-16)
     test_root_tar=$test_root_cache/$test_root_release-arm64-$key.tar
-    if [ -f "$test_root_tar" ]; then
-        echo "== test root: cached $test_root_tar"
-        return
-    fi
+    [ -f "$test_root_tar" ] && echo "== test root: cached $test_root_tar"
+    keep_cached "$test_root_tar" "$test_root_release-arm64-*.tar" make_test_root
+}
+# make_test_root TARBALL (keep_cached's MAKE for need_test_root)
+make_test_root() {
     need_packages mmdebstrap
-    mkdir -p "$test_root_cache"
-    # mmdebstrap picks the format from the name's ending: .tar.
-    local incomplete=$test_root_cache/incomplete.tar
-    mmdebstrap "${options[@]}" "$test_root_release" "$incomplete" "${sources[@]}"
-    mv "$incomplete" "$test_root_tar"
-    # Only the newest root is kept.
-    find "$test_root_cache" -name "$test_root_release-arm64-*.tar" ! -name "${test_root_tar##*/}" -delete
+    mmdebstrap "${test_root_options[@]}" "$test_root_release" "$1" "${test_root_sources[@]}"
 }
 
 # Unpacks the test root into a new directory DIR (removed first).

@@ -91,20 +91,21 @@ stage1_recipe() {
 }
 key=$(stage1_recipe | sha256sum | cut -c1-16)
 rootfs_tar=$image_cache/rootfs-$release-arm64-$key.tar.zst
-if [ -f "$rootfs_tar" ]; then
-    step "stage 1: cached root filesystem $rootfs_tar"
-else
-    step "stage 1: root filesystem (not cached: key $key)"
-    mkdir -p "$image_cache"
+# make_stage1 TARBALL (keep_cached's MAKE)
+make_stage1() {
+    local options sources include
     mapfile -t options < <(stage1_recipe | grep '^--')
     mapfile -t sources < <(stage1_recipe | grep '^deb ')
     include=$(IFS=,; echo "${packages[*]}")
     mmdebstrap --variant=minbase --arch=arm64 --mode=root --include="$include" \
-        "${options[@]}" "$release" "$image_cache/incomplete.tar.zst" "${sources[@]}"
-    mv "$image_cache/incomplete.tar.zst" "$rootfs_tar"
-    # Older keys are dead weight.
-    find "$image_cache" -name "rootfs-$release-arm64-*.tar.zst" ! -name "${rootfs_tar##*/}" -delete
+        "${options[@]}" "$release" "$1" "${sources[@]}"
+}
+if [ -f "$rootfs_tar" ]; then
+    step "stage 1: cached root filesystem $rootfs_tar"
+else
+    step "stage 1: root filesystem (not cached: key $key)"
 fi
+keep_cached "$rootfs_tar" "rootfs-$release-arm64-*.tar.zst" make_stage1
 
 # ---- stage 2: this image's root filesystem
 step "stage 2: install the package and the image's settings"
