@@ -3,7 +3,6 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::{load_settings, CommandError};
 use crate::clock::SystemClock;
@@ -19,7 +18,7 @@ pub async fn flush(explicit: Option<&Path>) -> Result<(), CommandError> {
         &settings.storage.path,
         settings.storage.journal_dir.as_deref(),
     )?
-    .commit_every(Duration::ZERO)?;
+    .commit_every(None)?;
     let mut uploader = Uploader::from_settings(&settings, Arc::new(SystemClock::new()))?;
     println!("flushing to {}", uploader.sink().describe());
     let report = uploader.cycle(true).await;

@@ -37,7 +37,7 @@ fn print_report(household: &str, path: &Path, target: &str, report: &StatusRepor
     );
     if report.journaled > 0 {
         println!(
-            "readings stored  {} ({} in the journal, committed within storage.commit_interval)",
+            "readings stored  {} ({} in the journal, not yet in the database)",
             report.readings_stored, report.journaled
         );
     } else {

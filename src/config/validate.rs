@@ -59,6 +59,10 @@ const COMMIT_INTERVAL: Key = Key::plain(
     "commit_interval",
     "a duration from 0s (commit every reading) to 1h, such as \"60s\"",
 );
+const DATABASE_INTERVAL: Key = Key::plain(
+    "database_interval",
+    "a duration from 0s (with every commit) to 24h, such as \"1h\"",
+);
 const JOURNAL_DIR: Key = Key::plain(
     "journal_dir",
     "\"\" (the journal beside the buffer) or an absolute directory path, such as \
@@ -243,6 +247,14 @@ fn storage(mut s: Section, p: &mut Vec<Problem>) -> Option<StorageSettings> {
                 _ => Err(COMMIT_INTERVAL.expected),
             },
         );
+    // A day bounds how long counters wait for the buffer; uploads never wait for it, since
+    // each upload period's end brings a commit to the database of its own.
+    let database_interval = s.optional(&DATABASE_INTERVAL, HOUR, p, |text| {
+        match parse_duration(text) {
+            Ok(interval) if interval <= 24 * HOUR => Ok(interval),
+            _ => Err(DATABASE_INTERVAL.expected),
+        }
+    });
     // Absolute only: `status`, run from any directory, must find the journal the daemon
     // writes, or it would not count the readings waiting there.
     let journal_dir = s.optional(&JOURNAL_DIR, None, p, |text| match Path::new(text) {
@@ -256,6 +268,7 @@ fn storage(mut s: Section, p: &mut Vec<Problem>) -> Option<StorageSettings> {
         retention: retention?,
         max_size: max_size?,
         commit_interval: commit_interval?,
+        database_interval: database_interval?,
         journal_dir: journal_dir?,
     })
 }
@@ -523,6 +536,7 @@ mod tests {
         assert_eq!(settings.storage.retention, 30 * DAY);
         assert_eq!(settings.storage.max_size, 1 << 30);
         assert_eq!(settings.storage.commit_interval, 60 * SECOND);
+        assert_eq!(settings.storage.database_interval, HOUR);
         assert_eq!(settings.storage.journal_dir, None);
         assert_eq!(settings.s3.region, "us-east-1");
         assert_eq!(settings.s3.endpoint, Endpoint::Aws);
@@ -600,6 +614,9 @@ mod tests {
             }),
             ("storage", "commit_interval", "\"30s\"", |s| {
                 s.storage.commit_interval == 30 * SECOND
+            }),
+            ("storage", "database_interval", "\"1s\"", |s| {
+                s.storage.database_interval == SECOND
             }),
             (
                 "storage",
@@ -756,6 +773,7 @@ mod tests {
             ("storage", "path", "\"\"", "a non-empty file path"),
             ("storage", "commit_interval", "\"61m\"", r#"expected a duration from 0s (commit every reading) to 1h, such as "60s", found "61m""#),
             ("storage", "commit_interval", "\"soon\"", "from 0s (commit every reading) to 1h"),
+            ("storage", "database_interval", "\"25h\"", r#"expected a duration from 0s (with every commit) to 24h, such as "1h", found "25h""#),
             ("storage", "journal_dir", "\"run/rainforest-logger\"", r#"expected "" (the journal beside the buffer) or an absolute directory path, such as "/run/rainforest-logger", found "run/rainforest-logger""#),
             ("storage", "journal_dir", "5", "an absolute directory path"),
             ("storage", "retention", "\"59m\"", "at least 1h"),

@@ -29,7 +29,7 @@ pub use source::MeterSource;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::eagle::{Eagle, EagleError};
-use crate::store::{Store, StoreError};
+use crate::store::{Batching, Store, StoreError};
 use chrono::{DateTime, Utc};
 
 /// Why the daemon could not start.
@@ -73,7 +73,11 @@ impl Daemon<Eagle> {
         let now = clock.now();
         let (mut store, set_aside) =
             Store::open_setting_aside_damage(path, settings.storage.journal_dir.as_deref(), now)?;
-        store.commit_every(settings.storage.commit_interval)?;
+        store.commit_every(Some(Batching {
+            sync_every: settings.storage.commit_interval,
+            fold_every: settings.storage.database_interval,
+            upload_period: settings.s3.batch_period,
+        }))?;
         if let Some(set_aside) = &set_aside {
             log::error!(
                 "{} was damaged ({}): set aside as {} (kept for recovery: sqlite3 FILE \

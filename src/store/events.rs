@@ -55,9 +55,9 @@ impl Store {
     /// Adds counter increments and last-error text in one transaction (the daemon batches these; it does NOT call this per poll).
     ///
     /// An empty batch writes nothing. With batched commits on ([`Store::commit_every`]) they
-    /// are committed with the next readings commit, or by this call if that is due: counters
-    /// reach the buffer up to one commit interval later, and a killed process loses the
-    /// increments of that interval (statistics, not readings).
+    /// wait for the next fold into SQLite, at the latest an upload period later (one with a
+    /// message, a problem, for the next sync: within a commit interval), and a killed process
+    /// loses the increments that waited (statistics, not readings).
     pub fn record_events(&mut self, events: &[EventDelta]) -> Result<(), StoreError> {
         if events.is_empty() || self.defer_events(events)? {
             return Ok(());

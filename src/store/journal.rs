@@ -23,6 +23,11 @@
 //! in place, the file keeps its blocks and only its data pages are written back. Reading stops
 //! where the seqs stop following on one from the other: what lies beyond is older records not
 //! yet overwritten, all committed already (their seqs are at or below the buffer's mark).
+//!
+//! The same file format keeps the readings' durable window on the card (`PATH.window`, see
+//! `batch.rs`): there a file written full of zeros once ([`Journal::prewrite`]) takes the
+//! window's records in one write and one `fdatasync` per `storage.commit_interval`, in place,
+//! so that ext4 has no size or block change to journal.
 
 use std::fs::File;
 use std::io::Read;
@@ -54,6 +59,19 @@ pub fn journal_path(buffer: &Path, dir: Option<&Path>) -> PathBuf {
     name.push(".journal");
     PathBuf::from(name)
 }
+
+/// Path of the card's copy of the journal of the buffer at `buffer` (`PATH.window`, beside
+/// it), kept when the journal itself is elsewhere (`storage.journal_dir`).
+pub fn window_path(buffer: &Path) -> PathBuf {
+    let mut name = buffer.as_os_str().to_owned();
+    name.push(".window");
+    PathBuf::from(name)
+}
+
+/// Size a journal file on the card is written to before use ([`Journal::prewrite`]): five
+/// hours of readings at the shipped 6 s (a record is about 340 bytes), where the daemon folds
+/// them into SQLite every hour, and 50 minutes at one a second.
+pub(crate) const CARD_FILE_BYTES: u64 = 1 << 20;
 
 /// Mode of a journal directory this module creates: the readings are the household's.
 const DIR_MODE: u32 = 0o700;
@@ -128,22 +146,55 @@ impl Journal {
         Ok((Journal { file, path, len }, recovered))
     }
 
-    /// Writes one record per reading after the last, in a single `pwrite(2)`: in the kernel
+    /// Writes `records` ([`records`]) after the last, in a single `pwrite(2)`: in the kernel
     /// when this returns. A failed or short write is written over by the next append.
-    pub(crate) fn append(&mut self, readings: &[(i64, Reading)]) -> Result<(), StoreError> {
+    pub(crate) fn append(&mut self, records: &[u8]) -> Result<(), StoreError> {
         use std::os::unix::fs::FileExt;
-        let mut bytes = Vec::with_capacity(256 * readings.len());
-        for (seq, reading) in readings {
-            encode(&mut bytes, *seq, reading);
-        }
         self.file
-            .write_all_at(&bytes, self.len)
-            .map_err(|source| StoreError::Journal {
-                path: self.path.clone(),
-                source,
-            })?;
-        self.len += bytes.len() as u64;
+            .write_all_at(records, self.len)
+            .map_err(|source| self.error(source))?;
+        self.len += records.len() as u64;
         Ok(())
+    }
+
+    /// Makes what was appended durable (`fdatasync`): on the card, or wherever the file is.
+    pub(crate) fn sync(&self) -> Result<(), StoreError> {
+        self.file.sync_data().map_err(|source| self.error(source))
+    }
+
+    /// Writes zeros from the file's end up to `size` bytes, once, and makes them and the
+    /// file's entry durable: the file's blocks are then allocated and written, so that the
+    /// appends after it and their [`Journal::sync`]s change no metadata (no ext4 journal
+    /// commit for a new size or block). Zeros read back as the end of the records.
+    pub(crate) fn prewrite(&mut self, size: u64) -> Result<(), StoreError> {
+        use std::os::unix::fs::FileExt;
+        let end = self.file.metadata().map_err(|e| self.error(e))?.len();
+        if end >= size {
+            return Ok(());
+        }
+        let zeros = vec![0; usize::try_from(size - end).unwrap_or(0)];
+        self.file
+            .write_all_at(&zeros, end)
+            .and_then(|()| self.file.sync_all())
+            .map_err(|source| self.error(source))?;
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            File::open(dir)
+                .and_then(|dir| dir.sync_all())
+                .map_err(|source| self.error(source))?;
+        }
+        Ok(())
+    }
+
+    /// Bytes of the records written since the journal was last emptied.
+    pub(crate) fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn error(&self, source: std::io::Error) -> StoreError {
+        StoreError::Journal {
+            path: self.path.clone(),
+            source,
+        }
     }
 
     /// Empties the journal once its readings are committed to SQLite: the next record goes at
@@ -167,6 +218,15 @@ pub(crate) fn peek(path: &Path) -> Result<Vec<(i64, Reading)>, StoreError> {
             source,
         }),
     }
+}
+
+/// The records of `readings` (each with its seq), as [`Journal::append`] writes them.
+pub(crate) fn records(readings: &[(i64, Reading)]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(256 * readings.len());
+    for (seq, reading) in readings {
+        encode(&mut bytes, *seq, reading);
+    }
+    bytes
 }
 
 /// Appends the record of `reading` (given `seq`) to `out`.
@@ -345,12 +405,14 @@ pub(crate) mod tests {
         let buffer = dir.path().join("r.db");
         let (mut journal, recovered) = Journal::open(&journal_path(&buffer, None)).unwrap();
         assert!(recovered.readings.is_empty());
-        journal.append(&[(1, reading(1)), (2, reading(2))]).unwrap();
+        journal
+            .append(&records(&[(1, reading(1)), (2, reading(2))]))
+            .unwrap();
         drop(journal);
         let (mut journal, recovered) = Journal::open(&journal_path(&buffer, None)).unwrap();
         assert_eq!(recovered.readings.len(), 2);
         journal.clear();
-        journal.append(&[(3, reading(3))]).unwrap();
+        journal.append(&records(&[(3, reading(3))])).unwrap();
         // One writer at a time: a second open (another daemon, `flush`) is refused while held.
         assert!(matches!(
             Journal::open(&journal_path(&buffer, None)),
@@ -370,13 +432,15 @@ pub(crate) mod tests {
         let buffer = dir.path().join("r.db");
         let (mut journal, _) = Journal::open(&journal_path(&buffer, None)).unwrap();
         journal
-            .append(&(1..=4).map(|n| (n as i64, reading(n))).collect::<Vec<_>>())
+            .append(&records(
+                &(1..=4).map(|n| (n as i64, reading(n))).collect::<Vec<_>>(),
+            ))
             .unwrap();
         let full = std::fs::metadata(journal_path(&buffer, None))
             .unwrap()
             .len();
         journal.clear();
-        journal.append(&[(5, reading(5))]).unwrap();
+        journal.append(&records(&[(5, reading(5))])).unwrap();
         assert_eq!(
             std::fs::metadata(journal_path(&buffer, None))
                 .unwrap()
@@ -393,7 +457,9 @@ pub(crate) mod tests {
         assert_eq!(recovered.readings, vec![(5, reading(5))]);
         assert!(recovered.stale_bytes > 0);
         journal
-            .append(&(6..=9).map(|n| (n as i64, reading(n))).collect::<Vec<_>>())
+            .append(&records(
+                &(6..=9).map(|n| (n as i64, reading(n))).collect::<Vec<_>>(),
+            ))
             .unwrap();
         assert_eq!(
             peek(&journal_path(&buffer, None))

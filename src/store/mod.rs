@@ -35,6 +35,7 @@ mod upload;
 
 use std::path::{Path, PathBuf};
 
+pub use batch::Batching;
 pub use counter::Counter;
 pub use error::StoreError;
 pub use events::{EventDelta, EventSummary};

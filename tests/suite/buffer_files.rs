@@ -14,7 +14,7 @@ use common::binary::{write_config, Logger, Target};
 use rainforest_logger::daemon::{Outcome, Recorder, MAX_WAITING_BYTES};
 use rainforest_logger::eagle::MeterSample;
 use rainforest_logger::reading::StoredReading;
-use rainforest_logger::store::{SharedStore, Store};
+use rainforest_logger::store::{Batching, SharedStore, Store};
 use rainforest_logger::upload::{DirSink, Heartbeat, Uploader};
 
 fn mode(path: &Path) -> u32 {
@@ -247,7 +247,13 @@ async fn a_tick_commits_a_quiet_meter_s_reading_once_the_interval_is_up_and_not_
     let db = dir.path().join("readings.db");
     let interval = Duration::from_millis(300);
     let mut store = Store::open(&db).unwrap();
-    store.commit_every(interval).unwrap();
+    store
+        .commit_every(Some(Batching {
+            sync_every: interval,
+            fold_every: interval,
+            upload_period: Duration::from_secs(3600),
+        }))
+        .unwrap();
     let mut recorder = Recorder::new(store, common::test_clock()).unwrap();
     let committed = || {
         rusqlite::Connection::open(&db)

@@ -44,6 +44,7 @@ fn example_loads_with_every_default() {
             retention: Duration::from_secs(30 * 86_400),
             max_size: 1 << 30,
             commit_interval: Duration::from_secs(60),
+            database_interval: Duration::from_secs(3_600),
             journal_dir: Some("/run/rainforest-logger".into()),
         },
         s3: S3Settings {

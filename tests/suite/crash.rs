@@ -7,6 +7,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use sha2::Digest;
+
 use common::binary::{status, write_config_timed, Logger, Target};
 use rainforest_eagle_sim::SimHandle;
 use rainforest_logger::reading::StoredReading;
@@ -90,17 +92,24 @@ async fn sigkill_loses_no_committed_reading_and_never_reuses_a_seq() {
 }
 
 /// The whole records of the journal at `journal` as (seq, meter_time), decoded from its
-/// documented format: `length (u32 LE) | 4-byte check | JSON payload` per reading, up to
-/// where the seqs stop following on one from the other (older records not yet written over).
+/// documented format: `length (u32 LE) | 4-byte check (of SHA-256) | JSON payload` per
+/// reading, up to a record that is short or fails its check, or where the seqs stop following
+/// on one from the other (older records not yet written over).
 fn journaled(journal: &Path) -> Vec<(i64, i64)> {
     let bytes = std::fs::read(journal).unwrap_or_default();
     let mut records = Vec::new();
     let mut at = 0;
     while let Some(header) = bytes.get(at..at + 8) {
         let len = u32::from_le_bytes(header[..4].try_into().unwrap()) as usize;
+        if len == 0 {
+            break; // the zeros a journal on the card is written full of
+        }
         let Some(payload) = bytes.get(at + 8..at + 8 + len) else {
             break; // torn by the kill
         };
+        if sha2::Sha256::digest(payload)[..4] != header[4..] {
+            break; // torn, or older records not yet written over
+        }
         let value: serde_json::Value = serde_json::from_slice(payload).unwrap();
         let seq = value["seq"].as_i64().unwrap();
         if records.last().is_some_and(|(last, _)| seq != last + 1) {
@@ -220,6 +229,57 @@ async fn kills_between_commits(dir: &Path, journal_dir: Option<&Path>, journal: 
         committed.windows(2).all(|w| w[1].0 > w[0].0),
         "{committed:?}"
     );
+    let times: HashSet<i64> = committed.iter().map(|r| r.1).collect();
+    assert_eq!(times.len(), committed.len(), "a reading was stored twice");
+    simulator.shutdown().await;
+}
+
+/// A power cut as the shipped config meets it, at the file layer: the journal on "/run" (a
+/// directory of its own) is lost, the card keeps what was synced to the window
+/// (`PATH.window`, every `commit_interval`: here 1 s) while the database is committed only
+/// hourly. The next start commits the window's readings: none synced is lost, none stored
+/// twice, and what follows continues above them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_power_cut_keeps_every_reading_synced_to_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let (simulator, db, config) = simulator_and_config(dir.path(), "1s", Some(&run)).await;
+    let text = std::fs::read_to_string(&config).unwrap();
+    let hourly = text.replace("database_interval = \"1s\"", "database_interval = \"1h\"");
+    assert_ne!(text, hourly, "the config sets database_interval");
+    std::fs::write(&config, hourly).unwrap();
+    let window = dir.path().join("readings.db.window");
+
+    let daemon = Logger::start(&config);
+    let synced = common::wait_for(
+        "4 readings synced to the window",
+        || journaled(&window),
+        |records| records.len() >= 4,
+    )
+    .await;
+    daemon.kill();
+    let synced_now = journaled(&window);
+    assert!(synced_now.starts_with(&synced), "{synced_now:?}");
+    // In the database only if an hour ended meanwhile (a fold): the window holds the rest.
+    let in_database = committed_keys(&db);
+    std::fs::remove_dir_all(&run).unwrap(); // the power cut: /run is gone
+
+    let daemon = Logger::start(&config);
+    let newest = synced_now.last().unwrap().0;
+    common::wait_for(
+        "the window's readings in the database",
+        || committed_keys(&db),
+        |committed| committed.iter().any(|(seq, _)| *seq >= newest),
+    )
+    .await;
+    let next = wait_for_journaled(&window, newest, 1).await;
+    daemon.stop();
+    let committed = committed_keys(&db);
+    for record in in_database.iter().chain(&synced_now) {
+        assert!(committed.contains(record), "{record:?} lost: {committed:?}");
+    }
+    assert!(next.iter().all(|(seq, _)| *seq > newest), "{next:?}");
+    assert!(committed.windows(2).all(|w| w[1].0 > w[0].0));
     let times: HashSet<i64> = committed.iter().map(|r| r.1).collect();
     assert_eq!(times.len(), committed.len(), "a reading was stored twice");
     simulator.shutdown().await;

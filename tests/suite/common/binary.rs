@@ -34,7 +34,9 @@ pub fn write_config_for(path: &Path, host: &str, db: &Path, target: Target<'_>) 
 }
 
 /// [`write_config_for`] with `storage.commit_interval`, `storage.journal_dir` (`None`: not
-/// set, the journal beside the buffer) and `s3.batch_period` of the test's choosing.
+/// set, the journal beside the buffer) and `s3.batch_period` of the test's choosing. Readings
+/// go into the database at every commit (`storage.database_interval` = `commit_interval`),
+/// where the tests read them.
 pub fn write_config_timed(
     path: &Path,
     host: &str,
@@ -60,6 +62,7 @@ timeout = "2s"
 [storage]
 path = '{}'
 commit_interval = "{commit_interval}"
+database_interval = "{commit_interval}"
 {journal_dir}[s3]
 {s3}
 batch_period = "{batch_period}"

@@ -254,6 +254,7 @@ pub fn settings(household: &str, eagle_url: &str, dir: &Path) -> Settings {
     settings.eagle = super::eagle_settings(eagle_url, Duration::from_secs(1));
     settings.storage.path = dir.join("readings.db");
     settings.storage.commit_interval = Duration::ZERO;
+    settings.storage.database_interval = Duration::ZERO;
     settings.storage.journal_dir = None;
     settings.s3.endpoint = Endpoint::Directory(dir.join("bucket"));
     settings.s3.batch_period = PERIOD;
