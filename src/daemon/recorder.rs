@@ -287,14 +287,16 @@ impl Recorder {
         }
     }
 
-    /// Keeps the outcome of a [`Store::commit_if_due`]: the error stays until a commit
-    /// succeeds (nothing left uncommitted), not merely until the next one is not yet due.
+    /// Keeps the outcome of a [`Store::commit_if_due`]: the error stays until a sync or a fold
+    /// succeeds (the next one then moves later, or nothing is left uncommitted), not merely
+    /// until the next one is not yet due.
     fn note_commit(&mut self, (committed, next_commit_at): CommitOutcome) {
+        let ran = next_commit_at != self.next_commit_at;
         self.next_commit_at = next_commit_at;
         match committed {
             Ok(left) => {
                 self.uncommitted = left;
-                if left == 0 {
+                if left == 0 || ran {
                     self.last_store_error = None;
                 }
             }

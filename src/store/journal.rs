@@ -1,6 +1,6 @@
 //! The readings journal: an append-only file that holds the readings taken since the last
-//! SQLite commit, so that the card sees one commit per `storage.commit_interval` and yet no
-//! reading is lost when the process dies.
+//! SQLite commit, so that the card sees one sync per `storage.commit_interval` (`batch.rs`)
+//! and yet no reading is lost when the process dies.
 //!
 //! Each reading is one `write(2)` of one record, with no fsync: once the call returns the bytes
 //! are in the kernel's page cache, which a SIGKILL, an abort on panic or the watchdog's kill
@@ -9,7 +9,7 @@
 //! The journal lives beside the buffer (`PATH.journal`), or in `storage.journal_dir` under the
 //! buffer's file name (`readings.db.journal`). The shipped config puts it on /run, a tmpfs:
 //! it outlives the process as well there (the kernel keeps the file), never reaches the card,
-//! and a power cut, which takes it, is the case the commit interval covers anyway.
+//! and a power cut, which takes it, is what the window on the card covers.
 //!
 //! A record is `length (u32 LE) | check (4 bytes) | payload`: the payload is one JSON object
 //! (the reading and the seq it was given), the check the first 4 bytes of its SHA-256. Reading
@@ -172,11 +172,18 @@ impl Journal {
         if end >= size {
             return Ok(());
         }
-        let zeros = vec![0; usize::try_from(size - end).unwrap_or(0)];
-        self.file
-            .write_all_at(&zeros, end)
-            .and_then(|()| self.file.sync_all())
-            .map_err(|source| self.error(source))?;
+        // In pieces: one buffer of the whole size would stay in the daemon's peak RSS.
+        let zeros = [0; 16 * 1024];
+        let mut at = end;
+        while at < size {
+            let piece =
+                &zeros[..usize::try_from(size - at).map_or(zeros.len(), |n| n.min(zeros.len()))];
+            self.file
+                .write_all_at(piece, at)
+                .map_err(|source| self.error(source))?;
+            at += piece.len() as u64;
+        }
+        self.file.sync_all().map_err(|source| self.error(source))?;
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             File::open(dir)
                 .and_then(|dir| dir.sync_all())
