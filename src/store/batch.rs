@@ -11,10 +11,10 @@
 //!   (no `storage.journal_dir`), it is its own window and the sync is its `fdatasync`;
 //! - **in SQLite** (a *fold*): once the upload period of the oldest waiting reading has ended
 //!   (the uploader reads SQLite), or `storage.database_interval` after it was journaled, or
-//!   when the window fills, or at a clean stop, the waiting readings are committed in one transaction and
-//!   the journal and the window are emptied. A SQLite commit writes its WAL frames, the WAL index
-//!   and ext4's journal (about 40 KiB on the card, docs/benchmarks.md); a sync writes one or two
-//!   blocks.
+//!   when the window fills, or at a clean stop, the waiting readings are committed in one
+//!   transaction and the journal and the window are emptied. A SQLite commit writes its WAL
+//!   frames, the WAL index and ext4's journal (about 40 KiB on the card, docs/benchmarks.md);
+//!   a sync writes one or two blocks.
 //!
 //! Seqs are given when a reading is journaled, continuing from the buffer's high-water mark
 //! (`schema::high_water`, which never goes down, even when pruning empties the table). Folds
