@@ -135,6 +135,7 @@ impl Store {
                 None => Journal::open(&window)?.0,
             };
             window.prewrite(CARD_FILE_BYTES)?;
+            window.write_in_sectors();
             Some(window)
         };
         self.batch = Some(Batch {
@@ -336,10 +337,7 @@ impl Batch {
             return Ok(());
         }
         match &mut self.window {
-            Some(window) => {
-                window.append(&self.unsynced)?;
-                window.sync()?;
-            }
+            Some(window) => window.append_durably(&self.unsynced)?,
             None => self.journal.sync()?,
         }
         self.unsynced.clear();

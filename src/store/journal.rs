@@ -40,6 +40,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::error::StoreError;
+use super::sectors::SectorWriter;
 use crate::reading::{ClockStamp, Reading};
 
 /// Bytes before each payload: its length and its check.
@@ -84,6 +85,8 @@ pub(crate) struct Journal {
     /// Bytes of the records written since the journal was last emptied: where the next one
     /// goes (so a failed append is written over by the next).
     len: u64,
+    /// The window's writes around the page cache ([`Journal::write_in_sectors`]).
+    sectors: Option<SectorWriter>,
 }
 
 /// What [`Journal::open`] found in the file.
@@ -143,7 +146,16 @@ impl Journal {
         file.read_to_end(&mut bytes).map_err(io_err)?;
         let recovered = decode_all(&bytes);
         let len = (bytes.len() - recovered.stale_bytes) as u64;
-        Ok((Journal { file, path, len }, recovered))
+        let sectors = None;
+        Ok((
+            Journal {
+                file,
+                path,
+                len,
+                sectors,
+            },
+            recovered,
+        ))
     }
 
     /// Writes `records` ([`records`]) after the last, in a single `pwrite(2)`: in the kernel
@@ -155,6 +167,34 @@ impl Journal {
             .map_err(|source| self.error(source))?;
         self.len += records.len() as u64;
         Ok(())
+    }
+
+    /// From now on, [`Journal::append_durably`] writes whole 512-byte sectors around the page
+    /// cache (`sectors.rs`) where the file system allows it: the window, which takes a sync's
+    /// records at once, not the journal, whose every record must be in the kernel at once.
+    pub(crate) fn write_in_sectors(&mut self) {
+        self.sectors = SectorWriter::open(&self.path);
+    }
+
+    /// Appends `records` and makes them durable: one write (in sectors, see
+    /// [`Journal::write_in_sectors`], or else through the page cache) and one `fdatasync`.
+    pub(crate) fn append_durably(&mut self, records: &[u8]) -> Result<(), StoreError> {
+        match &mut self.sectors {
+            Some(sectors) => match sectors.write_at(records, self.len) {
+                Ok(()) => self.len += records.len() as u64,
+                Err(error) => {
+                    // Refused (a device with larger sectors): through the page cache from now.
+                    log::debug!(
+                        "{}: {error}; writing through the page cache",
+                        self.path.display()
+                    );
+                    self.sectors = None;
+                    self.append(records)?;
+                }
+            },
+            None => self.append(records)?,
+        }
+        self.sync()
     }
 
     /// Makes what was appended durable (`fdatasync`): on the card, or wherever the file is.

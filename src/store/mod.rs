@@ -10,7 +10,7 @@
 //!   setting aside of a damaged buffer: `set_aside.rs`.
 //! - The schema and its migrations, keyed by `PRAGMA user_version`: `schema.rs`.
 //! - Readings: `readings.rs`; the daemon's batched commits, their journal and the card's
-//!   window file: `batch.rs`, `journal.rs`; event counters: `events.rs`, and their names: `counter.rs`; the status
+//!   window file: `batch.rs`, `journal.rs`, and the window's writes in sectors: `sectors.rs`; event counters: `events.rs`, and their names: `counter.rs`; the status
 //!   report: `status.rs`; the upload engine's queries (periods, marking): `upload.rs`;
 //!   correcting times taken before NTP sync: `time_correction.rs`; retention and the size
 //!   limit: `retention.rs`; the EAGLE's pinned https certificate: `certificate.rs`.
@@ -27,6 +27,7 @@ mod open;
 mod readings;
 mod retention;
 mod schema;
+mod sectors;
 mod set_aside;
 mod shared;
 mod status;
