@@ -142,10 +142,7 @@ impl Journal {
                 io_err(error)
             });
         }
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(io_err)?;
-        let recovered = decode_all(&bytes);
-        let len = (bytes.len() - recovered.stale_bytes) as u64;
+        let (recovered, len) = read_records(&mut file).map_err(io_err)?;
         let sectors = None;
         Ok((
             Journal {
@@ -257,13 +254,31 @@ impl Journal {
 /// writing anything (`status` while a daemon holds it); none if there is no journal. A record
 /// being appended at that moment is torn as far as this read goes, and left out.
 pub(crate) fn peek(path: &Path) -> Result<Vec<(i64, Reading)>, StoreError> {
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(decode_all(&bytes).readings),
+    match File::open(path).and_then(|mut file| read_records(&mut file)) {
+        Ok((recovered, _)) => Ok(recovered.readings),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(source) => Err(StoreError::Journal {
             path: path.to_path_buf(),
             source,
         }),
+    }
+}
+
+/// The whole records from the start of `file`, and the length they take: read a piece at a
+/// time, up to where the records have stopped for certain (a record is never longer than
+/// [`MAX_PAYLOAD`]). The window on the card is 1 MiB of mostly zeros, and a buffer of the
+/// whole file would stay in the daemon's peak RSS.
+fn read_records(file: &mut File) -> std::io::Result<(Recovered, u64)> {
+    let mut bytes = Vec::new();
+    let mut piece = vec![0; 64 * 1024];
+    loop {
+        let read = file.read(&mut piece)?;
+        bytes.extend_from_slice(&piece[..read]);
+        let recovered = decode_all(&bytes);
+        let end = bytes.len() - recovered.stale_bytes;
+        if read == 0 || end + HEADER + MAX_PAYLOAD <= bytes.len() {
+            return Ok((recovered, end as u64));
+        }
     }
 }
 
@@ -423,6 +438,30 @@ pub(crate) mod tests {
         let recovered = decode_all(&bytes);
         assert_eq!(recovered.readings, vec![(7, reading(1)), (8, reading(2))]);
         assert_eq!(recovered.stale_bytes, 0);
+    }
+
+    /// The file is read a piece at a time, up to where the records stop for certain: every
+    /// record of a journal longer than a piece, none of the zeros after a window's records.
+    #[test]
+    fn records_are_read_past_the_first_piece_and_up_to_the_zeros() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("window");
+        let many: Vec<(i64, Reading)> = (1..=400).map(|n| (n as i64, reading(n))).collect();
+        let mut bytes = records(&many);
+        assert!(bytes.len() > 64 * 1024, "{} bytes", bytes.len());
+        let end = bytes.len();
+        bytes.resize(CARD_FILE_BYTES as usize, 0);
+        std::fs::write(&path, &bytes).unwrap();
+        let mut file = File::open(&path).unwrap();
+        let (recovered, len) = read_records(&mut file).unwrap();
+        assert_eq!(recovered.readings, many);
+        assert_eq!(len, end as u64);
+        use std::io::Seek;
+        let read = file.stream_position().unwrap();
+        assert!(
+            read < CARD_FILE_BYTES,
+            "read {read} bytes: all of the zeros too"
+        );
     }
 
     #[test]
