@@ -86,8 +86,9 @@ pub struct StorageSettings {
     pub retention: Duration,
     /// Size limit of the database in bytes (default 1 GiB).
     pub max_size: u64,
-    /// How often the daemon makes its readings durable on the card (default 60 s; zero = a
-    /// database commit for every reading); between commits they wait in the readings journal.
+    /// How often the daemon makes its readings durable on the card, in the window file
+    /// (default 60 s; zero = each reading as it is taken); between commits they wait in the
+    /// readings journal.
     pub commit_interval: Duration,
     /// How long, at most, committed readings wait in the card's window file before they are
     /// committed to the database (default 1 h; also at the end of each upload period).

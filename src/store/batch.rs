@@ -63,10 +63,9 @@ pub(crate) struct Batch {
     /// The card's copy of the journal, when the journal is elsewhere (`storage.journal_dir`);
     /// `None`: the journal is on the card, its own window.
     window: Option<Journal>,
-    /// Records journaled since the last sync, in the journal's format.
+    /// Records journaled since the last sync, in the journal's format (for the window; with
+    /// the journal on the card, only whether its own `fdatasync` is due).
     unsynced: Vec<u8>,
-    /// Readings journaled since the last sync (the journal's own `fdatasync` is due).
-    unsynced_count: usize,
     /// Journaled, not yet in SQLite, in seq order.
     pending: Vec<(i64, Reading)>,
     /// Counter increments waiting to ride on the next fold (see [`Store::record_events`]).
@@ -142,7 +141,6 @@ impl Store {
             journal,
             window,
             unsynced: Vec::new(),
-            unsynced_count: 0,
             pending: Vec::new(),
             events: Vec::new(),
             next_seq: high_water(&self.conn, &self.path)? + 1,
@@ -247,7 +245,6 @@ impl Store {
             window.clear();
         }
         batch.unsynced.clear();
-        batch.unsynced_count = 0;
         Ok(())
     }
 
@@ -288,10 +285,7 @@ impl Store {
             (batch.next_seq..).zip(readings.iter().cloned()).collect();
         let records = journal::records(&numbered);
         batch.journal.append(&records)?;
-        if batch.window.is_some() {
-            batch.unsynced.extend_from_slice(&records);
-        }
-        batch.unsynced_count += numbered.len();
+        batch.unsynced.extend_from_slice(&records);
         batch.next_seq += numbered.len() as i64;
         batch.waiting_since.get_or_insert_with(Instant::now);
         let seqs = numbered.iter().map(|(seq, _)| *seq).collect();
@@ -333,7 +327,7 @@ impl Batch {
     /// window in one write, then `fdatasync` (the journal's own, when it is on the card).
     fn sync(&mut self) -> Result<(), StoreError> {
         self.last_sync = Instant::now();
-        if self.unsynced_count == 0 {
+        if self.unsynced.is_empty() {
             return Ok(());
         }
         match &mut self.window {
@@ -341,7 +335,6 @@ impl Batch {
             None => self.journal.sync()?,
         }
         self.unsynced.clear();
-        self.unsynced_count = 0;
         Ok(())
     }
 }
@@ -426,8 +419,8 @@ mod tests {
         store
     }
 
-    /// 10:00:00 UTC on a day in 2023, a whole hour: the time of [`reading`]s is 22:13:20 the
-    /// day before.
+    /// 00:00:00 UTC on 15 November 2023, the first whole hour after the time of [`reading`]s
+    /// (22:13:20 the day before).
     fn hour_after_readings() -> DateTime<Utc> {
         DateTime::from_timestamp(1_700_006_400, 0).unwrap()
     }

@@ -143,13 +143,12 @@ impl Journal {
             });
         }
         let (recovered, len) = read_records(&mut file).map_err(io_err)?;
-        let sectors = None;
         Ok((
             Journal {
                 file,
                 path,
                 len,
-                sectors,
+                sectors: None,
             },
             recovered,
         ))
@@ -176,9 +175,12 @@ impl Journal {
     /// Appends `records` and makes them durable: one write (in sectors, see
     /// [`Journal::write_in_sectors`], or else through the page cache) and one `fdatasync`.
     pub(crate) fn append_durably(&mut self, records: &[u8]) -> Result<(), StoreError> {
-        match &mut self.sectors {
-            Some(sectors) => match sectors.write_at(records, self.len) {
-                Ok(()) => self.len += records.len() as u64,
+        if let Some(sectors) = &mut self.sectors {
+            match sectors.write_at(records, self.len) {
+                Ok(()) => {
+                    self.len += records.len() as u64;
+                    return self.sync();
+                }
                 Err(error) => {
                     // Refused (a device with larger sectors): through the page cache from now.
                     log::debug!(
@@ -186,11 +188,10 @@ impl Journal {
                         self.path.display()
                     );
                     self.sectors = None;
-                    self.append(records)?;
                 }
-            },
-            None => self.append(records)?,
+            }
         }
+        self.append(records)?;
         self.sync()
     }
 
@@ -269,15 +270,21 @@ pub(crate) fn peek(path: &Path) -> Result<Vec<(i64, Reading)>, StoreError> {
 /// [`MAX_PAYLOAD`]). The window on the card is 1 MiB of mostly zeros, and a buffer of the
 /// whole file would stay in the daemon's peak RSS.
 fn read_records(file: &mut File) -> std::io::Result<(Recovered, u64)> {
-    let mut bytes = Vec::new();
+    let (mut bytes, mut readings, mut end) = (Vec::new(), Vec::new(), 0);
     let mut piece = vec![0; 64 * 1024];
     loop {
         let read = file.read(&mut piece)?;
         bytes.extend_from_slice(&piece[..read]);
-        let recovered = decode_all(&bytes);
-        let end = bytes.len() - recovered.stale_bytes;
+        end = decode_more(&bytes, &mut readings, end);
         if read == 0 || end + HEADER + MAX_PAYLOAD <= bytes.len() {
-            return Ok((recovered, end as u64));
+            let stale_bytes = bytes.len() - end;
+            return Ok((
+                Recovered {
+                    readings,
+                    stale_bytes,
+                },
+                end as u64,
+            ));
         }
     }
 }
@@ -324,12 +331,12 @@ fn check(payload: &[u8]) -> [u8; 4] {
     [digest[0], digest[1], digest[2], digest[3]]
 }
 
-/// The whole records at the start of `bytes`, stopping at the first torn or foreign one, or
-/// at one whose seq does not follow the previous record's (an older record not yet written
-/// over: each record's seq is one more than the one before it).
-fn decode_all(bytes: &[u8]) -> Recovered {
-    let mut readings: Vec<(i64, Reading)> = Vec::new();
-    let mut at = 0;
+/// Adds to `readings` the whole records of `bytes` from `at` (where those decoded so far
+/// end), stopping at the first torn or foreign one, or at one whose seq does not follow the
+/// previous record's (an older record not yet written over: each record's seq is one more than
+/// the one before it); returns where they end. Reading a file a piece at a time, each piece is
+/// decoded once.
+fn decode_more(bytes: &[u8], readings: &mut Vec<(i64, Reading)>, mut at: usize) -> usize {
     while let Some((record, len)) = decode_one(&bytes[at..]) {
         if readings.last().is_some_and(|(seq, _)| record.0 != seq + 1) {
             break;
@@ -337,10 +344,7 @@ fn decode_all(bytes: &[u8]) -> Recovered {
         readings.push(record);
         at += len;
     }
-    Recovered {
-        readings,
-        stale_bytes: bytes.len() - at,
-    }
+    at
 }
 
 /// The record at the start of `bytes` and its length, if it is whole and checks out.
@@ -403,6 +407,16 @@ fn decode_payload(o: &Map<String, Value>) -> Option<(i64, Reading)> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    /// The whole records at the start of `bytes` ([`decode_more`] from the start).
+    fn decode_all(bytes: &[u8]) -> Recovered {
+        let mut readings = Vec::new();
+        let end = decode_more(bytes, &mut readings, 0);
+        Recovered {
+            readings,
+            stale_bytes: bytes.len() - end,
+        }
+    }
 
     /// Bytes after the records of the current cycle in a journal's contents.
     pub(crate) fn stale_bytes(journal: &[u8]) -> usize {
