@@ -37,7 +37,7 @@ for p in "${patterns[@]}"; do
 done
 wait "${bench_pids[@]}"
 printf 'window %s s, a %s-byte record every %s s, durable every %s s, mount %s\n' "$seconds" \
-    "$record" "$poll" "$window" "${CARD_MOUNT:-noatime,commit=60}"
+    "$record" "$poll" "$window" "${CARD_MOUNT:-noatime,commit=600}"
 printf '%-11s %8s %12s %16s %19s\n' pattern records "bytes (card)" "bytes per record" \
     "ext4 journal commits"
 for p in "${patterns[@]}"; do

@@ -21,7 +21,7 @@
 # batched commits made them (a new buffer has 1 KiB pages): the figures of a posted box.
 #
 # The card is an ext4 file system on a loop device, mounted as the SD image mounts its root
-# (noatime,commit=60), with the kernel's writeback as it is (vm.dirty_expire_centisecs, 30 s by
+# (noatime,commit=600), with the kernel's writeback as it is (vm.dirty_expire_centisecs, 30 s by
 # default as on Raspberry Pi OS). "Bytes to the card" are the sectors written to that device
 # (/sys/block/loopN/stat) over the window: file data, the file system's own journal and its
 # metadata, everything the card would see; the window starts and ends with a sync of that file

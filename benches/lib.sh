@@ -117,7 +117,7 @@ private_dirty_kib() { awk '/^Private_Dirty/ {print $2}' "/proc/$1/smaps_rollup";
 queries_served() { grep -c 'request device_query' "$1" || true; }
 
 # mount_card IMAGE DIR [OPTIONS]: a 256 MiB ext4 file system (4 KiB blocks) in the file IMAGE
-# on a loop device, mounted on DIR as the SD image mounts its root (noatime,commit=60) unless
+# on a loop device, mounted on DIR as the SD image mounts its root (noatime,commit=600) unless
 # OPTIONS says otherwise; sets $loop to the device. Inode tables and the journal are written
 # now (no lazy init), so that no background initialisation shows up in a window.
 # bench_cleanup unmounts it and detaches the device.
@@ -127,7 +127,7 @@ mount_card() {
     mkfs.ext4 -q -F -b 4096 -E lazy_itable_init=0,lazy_journal_init=0 "$1"
     loop=$(losetup --find --show "$1")
     bench_loops+=("$loop")
-    mount -o "${3:-noatime,commit=60}" "$loop" "$2"
+    mount -o "${3:-noatime,commit=600}" "$loop" "$2"
     bench_mounts+=("$2")
 }
 

@@ -144,9 +144,11 @@ grep -q "root=LABEL=$root_label" "$root/boot/firmware/cmdline.txt" ||
 
 gid=$(in_root "$root" getent group rainforest-logger | cut -d: -f3)
 cat >"$root/etc/fstab" <<FSTAB
-# SD image. noatime and a 60 s journal commit spare the card; the logger's database forces
-# its own writes to the card (fsync) whatever the commit interval.
-LABEL=$root_label  /               ext4   rw,noatime,commit=60  0 1
+# SD image. noatime and a 10-minute journal commit spare the card: ext4 otherwise commits the
+# logger's window file's new mtime every minute, more than the minute's readings cost. What
+# must survive a power cut is fsynced by whoever writes it (the logger's window and database,
+# provision's files, dpkg, the SSH host keys' first start), whatever the commit interval.
+LABEL=$root_label  /               ext4   rw,noatime,commit=600  0 1
 # The boot partition holds the household's file with the Wi-Fi and S3 secrets. FAT has no
 # permissions of its own: these options make every file readable by root and the logger's
 # group only, and writable by root only.

@@ -11,10 +11,22 @@
 //! it outlives the process as well there (the kernel keeps the file), never reaches the card,
 //! and a power cut, which takes it, is what the window on the card covers.
 //!
-//! A record is `length (u32 LE) | check (4 bytes) | payload`: the payload is one JSON object
-//! (the reading and the seq it was given), the check the first 4 bytes of its SHA-256. Reading
-//! stops at the first record that is short or fails its check (a write torn by a power cut, or
-//! zeros a file system left after one): everything before it is whole.
+//! A record is `length (u32 LE) | check (4 bytes) | payload`, the check the first 4 bytes of
+//! the payload's SHA-256. Reading stops at the first record that is short or fails its check
+//! (a write torn by a power cut, or zeros a file system left after one): everything before it
+//! is whole. The payload is the reading and the seq it was given, in a compact binary form
+//! (about 130 bytes a record, so the window's minute is 2 or 3 of the card's sectors):
+//!
+//! - the byte `1` (the form's tag);
+//! - `seq`, `time` (ms since the epoch), the clock's monotonic ms, and `meter_time` (s since
+//!   the epoch, `i64::MIN` for none): 8 bytes each, little-endian;
+//! - `1` if the clock was synced, else `0`;
+//! - meter, demand, delivered, received, price, tier, currency, rate label and boot id, each
+//!   as text: its length + 1 as a LEB128 varint (`0` for none), then its UTF-8 bytes. Decimals
+//!   and the tier are written as their exact decimal text.
+//!
+//! Before that form the payload was one JSON object (its first byte `{`); such records, which
+//! a box may hold in its window across an upgrade, are still read.
 //!
 //! Emptying the journal after a commit does not truncate it: the next records are written over
 //! the old ones from the start of the file. Truncating and growing the file again at every
@@ -36,7 +48,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::error::StoreError;
@@ -69,9 +81,9 @@ pub fn window_path(buffer: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Size a journal file on the card is written to before use ([`Journal::prewrite`]): five
-/// hours of readings at the shipped 6 s (a record is about 340 bytes), where the daemon folds
-/// them into SQLite every hour, and 50 minutes at one a second.
+/// Size a journal file on the card is written to before use ([`Journal::prewrite`]): 13
+/// hours of readings at the shipped 6 s (a record is about 130 bytes), where the daemon folds
+/// them into SQLite every hour, and two hours at one a second.
 pub(crate) const CARD_FILE_BYTES: u64 = 1 << 20;
 
 /// Mode of a journal directory this module creates: the readings are the household's.
@@ -291,7 +303,7 @@ fn read_records(file: &mut File) -> std::io::Result<(Recovered, u64)> {
 
 /// The records of `readings` (each with its seq), as [`Journal::append`] writes them.
 pub(crate) fn records(readings: &[(i64, Reading)]) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(256 * readings.len());
+    let mut bytes = Vec::with_capacity(160 * readings.len());
     for (seq, reading) in readings {
         encode(&mut bytes, *seq, reading);
     }
@@ -300,29 +312,57 @@ pub(crate) fn records(readings: &[(i64, Reading)]) -> Vec<u8> {
 
 /// Appends the record of `reading` (given `seq`) to `out`.
 fn encode(out: &mut Vec<u8>, seq: i64, reading: &Reading) {
-    let text = |d: Option<Decimal>| d.map(|d| d.to_string());
-    let payload = json!({
-        "seq": seq,
-        "meter": reading.meter,
-        "time_ms": reading.time.timestamp_millis(),
-        "meter_time": reading.meter_time.map(|t| t.timestamp()),
-        "demand_kw": text(reading.demand_kw),
-        "delivered_kwh": text(reading.delivered_kwh),
-        "received_kwh": text(reading.received_kwh),
-        "price": text(reading.price),
-        "currency": reading.currency,
-        "rate_label": reading.rate_label,
-        "tier": reading.tier,
-        "clock_synced": reading.clock.synced,
-        "boot_id": reading.clock.boot_id,
-        "monotonic_ms": reading.clock.monotonic_ms,
-    })
-    .to_string();
-    let payload = payload.as_bytes();
-    // A reading's payload is a few hundred bytes: far below u32::MAX.
-    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(&check(payload));
-    out.extend_from_slice(payload);
+    let start = out.len();
+    out.extend_from_slice(&[0; HEADER]);
+    out.push(COMPACT);
+    out.extend_from_slice(&seq.to_le_bytes());
+    out.extend_from_slice(&reading.time.timestamp_millis().to_le_bytes());
+    out.extend_from_slice(&reading.clock.monotonic_ms.to_le_bytes());
+    let meter_time = reading.meter_time.map_or(NO_METER_TIME, |t| t.timestamp());
+    out.extend_from_slice(&meter_time.to_le_bytes());
+    out.push(u8::from(reading.clock.synced));
+    let decimal = |d: Option<Decimal>| d.map(|d| d.to_string());
+    put_text(out, Some(&reading.meter));
+    for value in [
+        reading.demand_kw,
+        reading.delivered_kwh,
+        reading.received_kwh,
+        reading.price,
+    ] {
+        put_text(out, decimal(value).as_deref());
+    }
+    put_text(out, reading.tier.map(|t| t.to_string()).as_deref());
+    put_text(out, reading.currency.as_deref());
+    put_text(out, reading.rate_label.as_deref());
+    put_text(out, Some(&reading.clock.boot_id));
+    let payload = &out[start + HEADER..];
+    // A reading's payload is a few hundred bytes at most (its text fields are bounded by the
+    // EAGLE client): far below u32::MAX.
+    let (len, check) = ((payload.len() as u32).to_le_bytes(), check(payload));
+    out[start..start + 4].copy_from_slice(&len);
+    out[start + 4..start + HEADER].copy_from_slice(&check);
+}
+
+/// The first byte of a compact payload (see the module's notes). A JSON payload starts with
+/// `{`.
+const COMPACT: u8 = 1;
+
+/// `meter_time` of a reading that has none: no second a `DateTime` can hold.
+const NO_METER_TIME: i64 = i64::MIN;
+
+/// Appends `text` as its length + 1 (LEB128), then its bytes; `None` as a lone `0`.
+fn put_text(out: &mut Vec<u8>, text: Option<&str>) {
+    let mut n = text.map_or(0, |t| t.len() as u64 + 1);
+    loop {
+        let low = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(low);
+            break;
+        }
+        out.push(low | 0x80);
+    }
+    out.extend_from_slice(text.unwrap_or_default().as_bytes());
 }
 
 /// The first 4 bytes of the SHA-256 of `payload`.
@@ -358,12 +398,106 @@ fn decode_one(bytes: &[u8]) -> Option<((i64, Reading), usize)> {
     if check(payload) != header[4..] {
         return None;
     }
-    let value: Value = serde_json::from_slice(payload).ok()?;
-    Some((decode_payload(value.as_object()?)?, HEADER + len))
+    let record = match payload[0] {
+        COMPACT => decode_compact(&payload[1..])?,
+        _ => decode_json(serde_json::from_slice::<Value>(payload).ok()?.as_object()?)?,
+    };
+    Some((record, HEADER + len))
 }
 
-/// The seq and reading of a payload [`encode`] wrote; `None` if a field is missing or wrong.
-fn decode_payload(o: &Map<String, Value>) -> Option<(i64, Reading)> {
+/// The fields of a compact payload, read in order from the front.
+struct Fields<'a>(&'a [u8]);
+
+impl<'a> Fields<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (taken, rest) = (self.0.get(..n)?, self.0.get(n..)?);
+        self.0 = rest;
+        Some(taken)
+    }
+
+    fn number(&mut self) -> Option<i64> {
+        Some(i64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+
+    fn unsigned(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+
+    /// A text [`put_text`] wrote: `Some(None)` for none, `None` if it is not one.
+    fn text(&mut self) -> Option<Option<&'a str>> {
+        let mut n: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let byte = self.take(1)?[0];
+            n |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return match n.checked_sub(1) {
+                    None => Some(None),
+                    Some(len) => Some(Some(std::str::from_utf8(self.take(len as usize)?).ok()?)),
+                };
+            }
+        }
+        None
+    }
+
+    fn decimal(&mut self) -> Option<Option<Decimal>> {
+        self.text()?
+            .map(|t| Decimal::from_str(t).ok())
+            .map_or(Some(None), |d| d.map(Some))
+    }
+}
+
+/// The seq and reading of a compact payload after its tag; `None` if a field is missing or
+/// wrong, or bytes are left over.
+fn decode_compact(payload: &[u8]) -> Option<(i64, Reading)> {
+    let mut fields = Fields(payload);
+    let seq = fields.number()?;
+    let time = DateTime::<Utc>::from_timestamp_millis(fields.number()?)?;
+    let monotonic_ms = fields.unsigned()?;
+    let meter_time = match fields.number()? {
+        NO_METER_TIME => None,
+        seconds => Some(DateTime::<Utc>::from_timestamp(seconds, 0)?),
+    };
+    let synced = match fields.take(1)?[0] {
+        0 => false,
+        1 => true,
+        _ => return None,
+    };
+    let meter = fields.text()??.to_string();
+    let (demand_kw, delivered_kwh, received_kwh, price) = (
+        fields.decimal()?,
+        fields.decimal()?,
+        fields.decimal()?,
+        fields.decimal()?,
+    );
+    let tier = match fields.text()? {
+        None => None,
+        Some(text) => Some(text.parse().ok()?),
+    };
+    let currency = fields.text()?.map(str::to_string);
+    let rate_label = fields.text()?.map(str::to_string);
+    let boot_id = fields.text()??.to_string();
+    let reading = Reading {
+        meter,
+        time,
+        meter_time,
+        demand_kw,
+        delivered_kwh,
+        received_kwh,
+        price,
+        currency,
+        rate_label,
+        tier,
+        clock: ClockStamp {
+            synced,
+            boot_id,
+            monotonic_ms,
+        },
+    };
+    fields.0.is_empty().then_some((seq, reading))
+}
+
+/// The seq and reading of a JSON payload, the form records had before the compact one.
+fn decode_json(o: &Map<String, Value>) -> Option<(i64, Reading)> {
     let text = |key: &str| -> Option<Option<String>> {
         match o.get(key)? {
             Value::Null => Some(None),
@@ -454,13 +588,79 @@ pub(crate) mod tests {
         assert_eq!(recovered.stale_bytes, 0);
     }
 
+    /// `payload` as a record, with its length and check.
+    fn frame(payload: &[u8]) -> Vec<u8> {
+        let mut record = (payload.len() as u32).to_le_bytes().to_vec();
+        record.extend_from_slice(&check(payload));
+        record.extend_from_slice(payload);
+        record
+    }
+
+    /// The compact form is what keeps the window's minute to a few sectors.
+    #[test]
+    fn a_record_is_compact() {
+        let mut real = reading(1);
+        real.clock.boot_id = "5f0d3c62-8a1e-4b7d-9c3f-2e6a1b4d8f90".into();
+        let len = records(&[(7, real)]).len();
+        assert!((100..160).contains(&len), "{len} bytes");
+    }
+
+    /// A record of the JSON form an earlier version wrote (its payload as that version's
+    /// encoder made it), followed by a compact one: both read, exactly.
+    #[test]
+    fn records_of_the_earlier_json_form_are_still_read() {
+        let json = r#"{"boot_id":"b","clock_synced":true,"currency":"USD","delivered_kwh":"12345.678","demand_kw":"-1.234","meter":"0x0013500100001234","meter_time":1700000000,"monotonic_ms":1,"price":"0.1200","rate_label":null,"received_kwh":null,"seq":7,"tier":2,"time_ms":1700000000123}"#;
+        let mut bytes = frame(json.as_bytes());
+        encode(&mut bytes, 8, &reading(2));
+        let recovered = decode_all(&bytes);
+        assert_eq!(recovered.readings, vec![(7, reading(1)), (8, reading(2))]);
+        assert_eq!(recovered.stale_bytes, 0);
+    }
+
+    /// A payload that checks out but is not a whole compact reading (cut short, a byte left
+    /// over, a flag that is neither 0 nor 1, a length that never ends or runs past the end,
+    /// text that is not UTF-8) is not read, and nothing panics.
+    #[test]
+    fn a_compact_payload_that_is_not_a_reading_is_refused() {
+        let mut whole = Vec::new();
+        encode(&mut whole, 7, &reading(1));
+        let payload = &whole[HEADER..];
+        assert_eq!(decode_all(&frame(payload)).readings.len(), 1);
+        for cut in 1..payload.len() {
+            assert!(
+                decode_one(&frame(&payload[..cut])).is_none(),
+                "cut at {cut}"
+            );
+        }
+        let mut longer = payload.to_vec();
+        longer.push(0);
+        let mut flag = payload.to_vec();
+        flag[33] = 2;
+        let mut endless = payload[..34].to_vec();
+        endless.extend_from_slice(&[0xff; 12]);
+        let mut past_end = payload[..34].to_vec();
+        past_end.extend_from_slice(&[0xff, 0xff, 0x03, b'x']);
+        let mut not_utf8 = payload[..34].to_vec();
+        not_utf8.extend_from_slice(&[3, 0xc3, 0x28]);
+        not_utf8.extend_from_slice(&payload[34 + 1 + reading(1).meter.len()..]);
+        for (what, bad) in [
+            ("a byte left over", longer),
+            ("a synced flag of 2", flag),
+            ("an endless length", endless),
+            ("a length past the end", past_end),
+            ("a meter that is not UTF-8", not_utf8),
+        ] {
+            assert!(decode_one(&frame(&bad)).is_none(), "{what}");
+        }
+    }
+
     /// The file is read a piece at a time, up to where the records stop for certain: every
     /// record of a journal longer than a piece, none of the zeros after a window's records.
     #[test]
     fn records_are_read_past_the_first_piece_and_up_to_the_zeros() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("window");
-        let many: Vec<(i64, Reading)> = (1..=400).map(|n| (n as i64, reading(n))).collect();
+        let many: Vec<(i64, Reading)> = (1..=800).map(|n| (n as i64, reading(n))).collect();
         let mut bytes = records(&many);
         assert!(bytes.len() > 64 * 1024, "{} bytes", bytes.len());
         let end = bytes.len();

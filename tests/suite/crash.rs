@@ -92,9 +92,10 @@ async fn sigkill_loses_no_committed_reading_and_never_reuses_a_seq() {
 }
 
 /// The whole records of the journal at `journal` as (seq, meter_time), decoded from its
-/// documented format: `length (u32 LE) | 4-byte check (of SHA-256) | JSON payload` per
-/// reading, up to a record that is short or fails its check, or where the seqs stop following
-/// on one from the other (older records not yet written over).
+/// documented format (`src/store/journal.rs`): `length (u32 LE) | 4-byte check (of SHA-256) |
+/// payload` per reading, the compact payload's tag byte `1` followed by seq, time, monotonic
+/// time and meter time (8 bytes each, LE), up to a record that is short or fails its check, or
+/// where the seqs stop following on one from the other (older records not yet written over).
 fn journaled(journal: &Path) -> Vec<(i64, i64)> {
     let bytes = std::fs::read(journal).unwrap_or_default();
     let mut records = Vec::new();
@@ -110,12 +111,13 @@ fn journaled(journal: &Path) -> Vec<(i64, i64)> {
         if sha2::Sha256::digest(payload)[..4] != header[4..] {
             break; // torn, or older records not yet written over
         }
-        let value: serde_json::Value = serde_json::from_slice(payload).unwrap();
-        let seq = value["seq"].as_i64().unwrap();
+        assert_eq!(payload[0], 1, "a compact record");
+        let number = |at: usize| i64::from_le_bytes(payload[at..at + 8].try_into().unwrap());
+        let seq = number(1);
         if records.last().is_some_and(|(last, _)| seq != last + 1) {
             break;
         }
-        records.push((seq, value["meter_time"].as_i64().unwrap()));
+        records.push((seq, number(25)));
         at += 8 + len;
     }
     records
