@@ -462,36 +462,27 @@ fn decode_compact(payload: &[u8]) -> Option<(i64, Reading)> {
         1 => true,
         _ => return None,
     };
-    let meter = fields.text()??.to_string();
-    let (demand_kw, delivered_kwh, received_kwh, price) = (
-        fields.decimal()?,
-        fields.decimal()?,
-        fields.decimal()?,
-        fields.decimal()?,
-    );
-    let tier = match fields.text()? {
-        None => None,
-        Some(text) => Some(text.parse().ok()?),
-    };
-    let currency = fields.text()?.map(str::to_string);
-    let rate_label = fields.text()?.map(str::to_string);
-    let boot_id = fields.text()??.to_string();
+    // The fields are read in the order written: Rust evaluates a struct's fields in the order
+    // they appear here, which is [`encode`]'s.
     let reading = Reading {
-        meter,
-        time,
-        meter_time,
-        demand_kw,
-        delivered_kwh,
-        received_kwh,
-        price,
-        currency,
-        rate_label,
-        tier,
+        meter: fields.text()??.to_string(),
+        demand_kw: fields.decimal()?,
+        delivered_kwh: fields.decimal()?,
+        received_kwh: fields.decimal()?,
+        price: fields.decimal()?,
+        tier: match fields.text()? {
+            None => None,
+            Some(text) => Some(text.parse().ok()?),
+        },
+        currency: fields.text()?.map(str::to_string),
+        rate_label: fields.text()?.map(str::to_string),
         clock: ClockStamp {
             synced,
-            boot_id,
+            boot_id: fields.text()??.to_string(),
             monotonic_ms,
         },
+        time,
+        meter_time,
     };
     fields.0.is_empty().then_some((seq, reading))
 }
