@@ -15,7 +15,8 @@
 //! the payload's SHA-256. Reading stops at the first record that is short or fails its check
 //! (a write torn by a power cut, or zeros a file system left after one): everything before it
 //! is whole. The payload is the reading and the seq it was given, in a compact binary form
-//! (about 130 bytes a record, so the window's minute is 2 or 3 of the card's sectors):
+//! (about 130 bytes a record, so the window's minute at 6 s is 3 or 4 of the card's 512-byte
+//! sectors, the partial last one written again):
 //!
 //! - the byte `1` (the form's tag);
 //! - `seq`, `time` (ms since the epoch), the clock's monotonic ms, and `meter_time` (s since
@@ -440,10 +441,14 @@ impl<'a> Fields<'a> {
     }
 
     fn decimal(&mut self) -> Option<Option<Decimal>> {
-        self.text()?
-            .map(|t| Decimal::from_str(t).ok())
-            .map_or(Some(None), |d| d.map(Some))
+        parse_decimal(self.text()?)
     }
+}
+
+/// The decimal a record's text field holds (`Some(None)` for none), in either form; `None` if
+/// the text is not a decimal.
+fn parse_decimal(text: Option<&str>) -> Option<Option<Decimal>> {
+    text.map_or(Some(None), |t| Decimal::from_str(t).ok().map(Some))
 }
 
 /// The seq and reading of a compact payload after its tag; `None` if a field is missing or
@@ -496,11 +501,7 @@ fn decode_json(o: &Map<String, Value>) -> Option<(i64, Reading)> {
             _ => None,
         }
     };
-    let decimal = |key: &str| -> Option<Option<Decimal>> {
-        text(key)?
-            .map(|t| Decimal::from_str(&t).ok())
-            .map_or(Some(None), |d| d.map(Some))
-    };
+    let decimal = |key: &str| parse_decimal(text(key)?.as_deref());
     let meter_time = match o.get("meter_time")? {
         Value::Null => None,
         v => Some(DateTime::<Utc>::from_timestamp(v.as_i64()?, 0)?),
@@ -623,6 +624,8 @@ pub(crate) mod tests {
                 "cut at {cut}"
             );
         }
+        // Offsets in the payload (the module's notes): 33 is the synced flag, after the tag and
+        // four 8-byte numbers; 34 the meter's length.
         let mut longer = payload.to_vec();
         longer.push(0);
         let mut flag = payload.to_vec();
