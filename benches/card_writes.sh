@@ -68,26 +68,42 @@ port=$(random_port)
 start_sim "$port" "$work/sim.log" --meter-update 500ms
 db="$PWD/$card/readings.db"
 # Readings taken so far: the highest seq given, committed or journaled (seqs are given one
-# by one as readings are journaled; the journal also holds older records, with lower seqs,
-# not yet written over), found apart from the binary measured so that builds compare.
+# by one as readings are journaled), found apart from the binary measured so that builds
+# compare. The journal is read as the logger reads it (src/store/journal.rs): records of
+# `length u32 LE | first 4 bytes of the payload's SHA-256 | payload`, the payload compact (tag
+# byte 1, then seq as i64 LE) or JSON (first byte "{"); reading stops at a record that fails
+# its check or whose seq does not follow on, where older records not yet written over begin.
 readings_now() {
-    python3 -c 'import sqlite3, sys
+    python3 -c 'import hashlib, json, sqlite3, struct, sys
 c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
-print(c.execute("SELECT coalesce(max(seq), 0) FROM readings").fetchone()[0])' "$db" |
-        cat - <(grep -ao '"seq":[0-9]*' "$journal" 2>/dev/null | cut -d: -f2) |
-        sort -n | tail -1
+high = c.execute("SELECT coalesce(max(seq), 0) FROM readings").fetchone()[0]
+try:
+    data = open(sys.argv[2], "rb").read()
+except FileNotFoundError:
+    data = b""
+at, last = 0, None
+while at + 8 <= len(data):
+    (size,) = struct.unpack_from("<I", data, at)
+    payload = data[at + 8:at + 8 + size]
+    if size == 0 or len(payload) < size or hashlib.sha256(payload).digest()[:4] != data[at + 4:at + 8]:
+        break
+    seq = struct.unpack_from("<q", payload, 1)[0] if payload[0] == 1 else json.loads(payload)["seq"]
+    if last is not None and seq != last + 1:
+        break
+    last, at = seq, at + 8 + size
+print(max(high, last or 0))' "$db" "$journal"
 }
 
 # BREAKDOWN=1: a tracefs instance of this bench's own, recording ext4's writeback per inode and
 # its journal's commits, on the card's device only.
 tracing=""
 if [ "${BREAKDOWN:-0}" = 1 ]; then
-    tracefs=$(awk '$3 == "tracefs" {print $2; exit}' /proc/mounts)
-    if [ -z "$tracefs" ]; then
-        tracefs="$work/tracefs"
-        mkdir -p "$tracefs"
-        mount -t tracefs nodev "$tracefs"
-    fi
+    # A mount of its own (not one found in /proc/mounts): benches running side by side then
+    # never unmount, or hold busy, another's.
+    tracefs="$work/tracefs"
+    mkdir -p "$tracefs"
+    mount -t tracefs nodev "$tracefs"
+    bench_mounts+=("$tracefs")
     tracing="$tracefs/instances/card_writes.$$"
     mkdir "$tracing"
     trap 'rmdir "$tracing" 2>/dev/null; bench_cleanup' EXIT

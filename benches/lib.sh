@@ -45,7 +45,8 @@ bench_cleanup() {
     local i
     for ((i = ${#bench_mounts[@]} - 1; i >= 0; i--)); do umount "${bench_mounts[i]}" 2>/dev/null || true; done
     for i in "${bench_loops[@]}"; do losetup -d "$i" 2>/dev/null || true; done
-    [ "${KEEP:-0}" = 1 ] || rm -rf "$work"
+    # --one-file-system: a mount still busy (a tracefs another bench uses) is left, not emptied.
+    [ "${KEEP:-0}" = 1 ] || rm -rf --one-file-system "$work"
 }
 
 # A free-looking loopback port (the simulator fails loudly if it is taken).
