@@ -60,5 +60,5 @@ for p in "${pollers[@]}"; do
     polls=$(($(queries_served "${sim_log[$p]}") - polls0[$p]))
     awk -v p="$p" -v n="$polls" -v c="$cpu" -v r="$(peak_rss_kib "${pid[$p]}")" \
         -v d="$(private_dirty_kib "${pid[$p]}")" 'BEGIN {
-        printf "%-10s %7d %9.3f %16.3f %14.1f %14.1f\n", p, n, c, 1000 * c / n, r / 1024, d / 1024 }'
+        printf "%-10s %7d %9.3f %16.3f %14.2f %14.2f\n", p, n, c, 1000 * c / n, r / 1024, d / 1024 }'
 done
