@@ -15,6 +15,9 @@
 //!
 //!     cargo bench --bench poll_floor [-- SECONDS [INTERVAL_MS]]   (defaults: 120 s, 1000 ms)
 
+#[path = "../tests/suite/common/raw_http.rs"]
+mod raw_http;
+
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
@@ -28,9 +31,6 @@ use tokio::net::TcpStream;
 
 /// Polls before the window opens: connections made, the meter chosen, caches warm.
 const WARM_UP: u32 = 5;
-
-const CLOUD_ID: &str = "0123ab";
-const INSTALL_CODE: &str = "0123456789abcdef";
 
 /// One way of reading the meter, as measured.
 #[derive(Clone, Copy, Debug)]
@@ -143,8 +143,9 @@ impl Client {
     async fn new(poller: Poller, eagle: SocketAddr) -> Client {
         let settings = EagleSettings {
             base_url: format!("http://{eagle}"),
-            cloud_id: CLOUD_ID.into(),
-            install_code: Secret::new(INSTALL_CODE),
+            // The simulator's own credentials, as the lean client's request carries them.
+            cloud_id: SimConfig::default().cloud_id,
+            install_code: Secret::new(SimConfig::default().install_code),
             api: ApiKind::Eagle200,
             meter: None,
             poll_interval: Duration::from_secs(1),
@@ -162,7 +163,7 @@ impl Client {
                 Client::Transport(Transport::new(&settings, None).unwrap(), query)
             }
             Poller::LeanParse | Poller::Lean => Client::Lean {
-                lean: Lean::new(eagle, query),
+                lean: Lean::new(eagle, &query),
                 parse: matches!(poller, Poller::LeanParse),
             },
         }
@@ -197,7 +198,8 @@ impl Client {
 }
 
 /// HTTP/1.1 by hand over one kept-alive connection: the request written whole, the head
-/// parsed by httparse, the body read by Content-Length or in chunks (as the profile frames it).
+/// parsed by httparse, the body read by Content-Length or to its last chunk (as the profile
+/// frames it) and joined by the simulator tests' `dechunk`.
 struct Lean {
     eagle: SocketAddr,
     request: Vec<u8>,
@@ -212,18 +214,10 @@ enum Framing {
 }
 
 impl Lean {
-    fn new(eagle: SocketAddr, query: String) -> Lean {
-        use base64::Engine as _;
-        let credentials =
-            base64::engine::general_purpose::STANDARD.encode(format!("{CLOUD_ID}:{INSTALL_CODE}"));
-        let request = format!(
-            "POST /cgi-bin/post_manager HTTP/1.1\r\nhost: {eagle}\r\nauthorization: Basic \
-             {credentials}\r\ncontent-type: text/xml\r\ncontent-length: {}\r\n\r\n{query}",
-            query.len()
-        );
+    fn new(eagle: SocketAddr, query: &str) -> Lean {
         Lean {
             eagle,
-            request: request.into_bytes(),
+            request: raw_http::raw_request("HTTP/1.1", query, "").into_bytes(),
             connection: None,
             buffer: Vec::with_capacity(32 * 1024),
         }
@@ -270,27 +264,12 @@ impl Lean {
         String::from_utf8(body).unwrap()
     }
 
-    /// The chunked body that starts at `at` in the buffer, its chunks joined.
-    async fn read_chunks(&mut self, connection: &mut TcpStream, mut at: usize) -> Vec<u8> {
-        let mut body = Vec::new();
-        loop {
-            let line_end = loop {
-                if let Some(i) = self.buffer[at..].windows(2).position(|w| w == b"\r\n") {
-                    break at + i;
-                }
-                self.read_more(connection).await;
-            };
-            let size = std::str::from_utf8(&self.buffer[at..line_end]).unwrap();
-            let size = usize::from_str_radix(size.split(';').next().unwrap().trim(), 16).unwrap();
-            at = line_end + 2;
-            // The chunk and the CRLF after it (after the last, empty chunk: the end of the body).
-            self.fill(connection, at + size + 2).await;
-            if size == 0 {
-                return body;
-            }
-            body.extend_from_slice(&self.buffer[at..at + size]);
-            at += size + 2;
+    /// The chunked body that starts at `at` in the buffer, read up to its last, empty chunk.
+    async fn read_chunks(&mut self, connection: &mut TcpStream, at: usize) -> Vec<u8> {
+        while !self.buffer[at..].ends_with(b"\r\n0\r\n\r\n") {
+            self.read_more(connection).await;
         }
+        raw_http::dechunk(&self.buffer[at..])
     }
 
     async fn fill(&mut self, connection: &mut TcpStream, len: usize) {

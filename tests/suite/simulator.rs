@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
+use crate::common::raw_http::{dechunk, raw_request};
 use rainforest_eagle_sim::{
     self as sim, Fault, Framing, Profile, ServedReading, SimConfig, SimHandle, BUSY_BODY, WIFI_KEY,
 };
@@ -168,37 +168,10 @@ async fn raw_exchange(addr: SocketAddr, request: &str) -> (String, Vec<u8>) {
     )
 }
 
-fn raw_request(version: &str, body: &str, extra: &str) -> String {
-    let auth =
-        base64::engine::general_purpose::STANDARD.encode(format!("{CLOUD_ID}:{INSTALL_CODE}"));
-    format!(
-        "POST /cgi-bin/post_manager {version}\r\nHost: eagle\r\nContent-type: text/xml\r\nContent-Length: {}\r\nAuthorization: Basic {auth}\r\n{extra}\r\n{body}",
-        body.len()
-    )
-}
-
 fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
     head.lines()
         .find_map(|l| l.strip_prefix(&format!("{name}: ")))
         .map(str::trim)
-}
-
-fn dechunk(mut raw: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = raw
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .expect("chunk size");
-        let size = usize::from_str_radix(std::str::from_utf8(&raw[..line_end]).unwrap().trim(), 16)
-            .expect("hex chunk size");
-        raw = &raw[line_end + 2..];
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&raw[..size]);
-        raw = &raw[size + 2..];
-    }
 }
 
 #[tokio::test]

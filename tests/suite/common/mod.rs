@@ -7,6 +7,7 @@ pub mod clock;
 pub mod fleet;
 pub mod http;
 pub mod page;
+pub mod raw_http;
 pub mod reconcile;
 pub mod replay;
 pub mod rig;
