@@ -223,34 +223,38 @@ impl Recorder {
     /// failure) none, and they wait for the next tick. Readings the queue dropped meanwhile are
     /// counted in the buffer first, at once rather than with the minute's counters: the buffer
     /// takes writes again, and lost readings must be on record even if the power goes next.
-    /// The readings move to the store's thread and, on failure, back into the queue in their
+    /// The readings move into the store's call and, on failure, back into the queue in their
     /// order: no copy of them is made.
     async fn write_waiting(&mut self) -> Vec<StoredReading> {
         if self.dropped_uncounted > 0 {
             self.count_drops().await;
         }
         let batch: Vec<Reading> = self.waiting.drain(..).collect();
-        let written = self
-            .store
-            .call(move |store| {
-                let seqs = match store.insert_all(&batch) {
-                    Ok(seqs) => seqs,
-                    Err(error) => return Err((error, batch)),
-                };
-                let stored = seqs
-                    .into_iter()
-                    .zip(batch)
-                    .map(|(seq, reading)| StoredReading {
-                        seq,
-                        reading,
-                        uploaded: false,
-                    })
-                    .collect::<Vec<_>>();
-                // Journaled (or committed) either way: a failed commit leaves them in the
-                // journal, reported, and is retried; it must not send them round again.
-                Ok((stored, commit_if_due(store)))
-            })
-            .await;
+        let write = move |store: &mut Store| {
+            let seqs = match store.insert_all(&batch) {
+                Ok(seqs) => seqs,
+                Err(error) => return Err((error, batch)),
+            };
+            let stored = seqs
+                .into_iter()
+                .zip(batch)
+                .map(|(seq, reading)| StoredReading {
+                    seq,
+                    reading,
+                    uploaded: false,
+                })
+                .collect::<Vec<_>>();
+            // Journaled (or committed) either way: a failed commit leaves them in the
+            // journal, reported, and is retried; it must not send them round again.
+            Ok((stored, commit_if_due(store)))
+        };
+        // Until the commit is due, this only journals (no fsync): done here, not on the pool.
+        let commit_due = self.next_commit_at.is_none_or(|at| Instant::now() >= at);
+        let written = if commit_due {
+            self.store.call(write).await
+        } else {
+            self.store.call_brief(write).await
+        };
         match written {
             Ok((stored, committed)) => {
                 self.waiting_bytes = 0;
