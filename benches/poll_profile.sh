@@ -43,12 +43,12 @@ share() {
 }
 printf '%-66s %s\n' "part (functions on the stack)" share
 printf '%-66s %s\n' "the whole poll (Eagle::poll)" "$(share 'eagle::gateway::Eagle::poll')"
-printf '%-66s %s\n' "  the reply's XML parsed and decoded (read_root)" "$(share '\] read_root<')"
-printf '%-66s %s\n' "    of it roxmltree's parse" "$(share 'roxmltree::parse::parse *$')"
+printf '%-66s %s\n' "  the reply's XML read and decoded (parse_device_query)" "$(share '\] parse_device_query')"
+printf '%-66s %s\n' "    of it the one-pass reading (plain_xml::parse)" "$(share 'plain_xml::parse')"
 printf '%-66s %s\n' "  reqwest: building and sending the request" "$(share 'reqwest::async_impl::client::Client::execute_request')"
 printf '%-66s %s\n' "hyper's connection task (writing, reading the reply)" "$(share 'poll_inner<hyper::proto::h1::dispatch::Client')"
 printf '%-66s %s\n' "  of it the kernel's TCP send (loopback: the peer's receive too)" "$(share '\[k\] tcp_sendmsg *$')"
 printf '%-66s %s\n' "waiting for the next event (epoll_wait, the scheduler)" "$(share '\[\.\] epoll_wait *$')"
-printf '%-66s %s\n' "the journal write (the store's thread)" "$(share 'journal_all')"
-printf '%-66s %s\n' "handing work to the store's thread and back (futex)" "$(share '\[k\] __x64_sys_futex *$')"
+printf '%-66s %s\n' "the journal write (journal_all, on the poll's thread until a commit is due)" "$(share 'journal_all')"
+printf '%-66s %s\n' "handing commits to the blocking pool and back (futex)" "$(share '\[k\] __x64_sys_futex *$')"
 printf '%-66s %s\n' "SQLite" "$(share '\] sqlite3_step *$')"

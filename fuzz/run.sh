@@ -15,7 +15,7 @@ runs=${1:-10000000}
 max_seconds=${2:-3600}
 shift $(($# < 2 ? $# : 2))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(device_list device_query xml_bounds legacy config config_install_code)
+[ ${#targets[@]} -gt 0 ] || targets=(device_list device_query xml_bounds plain_xml legacy config config_install_code)
 
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 # cargo fuzz needs nightly flags; without a nightly toolchain, let stable accept them.

@@ -6,8 +6,8 @@
 
 use chrono::{DateTime, Utc};
 
+use super::element_tree::{Element, ElementTree};
 use super::error::EagleError;
-use super::xml;
 
 /// One `<Device>` of a `<DeviceList>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,21 +43,24 @@ pub fn parse_device_list(body: &str) -> Result<Vec<DeviceEntry>, EagleError> {
     if body.trim().is_empty() {
         return Err(malformed("empty-body", "empty reply".into()));
     }
-    let entries = xml::read_root(body, |root| {
-        if !xml::is(root, "DeviceList") {
+    let entries = ElementTree::read(body, |root| {
+        if !root.is("DeviceList") {
             return Err(malformed(
                 "unexpected-root",
-                format!("root element <{}>", root.tag_name().name()),
+                format!("root element <{}>", root.name()),
             ));
         }
-        xml::children(root, "Device").map(parse_device).collect()
+        root.children()
+            .filter(|c| c.is("Device"))
+            .map(parse_device)
+            .collect()
     })
     .map_err(|e| malformed(e.kind(), e.to_string()))??;
     Ok(entries)
 }
 
-fn parse_device(node: roxmltree::Node<'_, '_>) -> Result<DeviceEntry, EagleError> {
-    let text = |name| xml::child_text(node, name).unwrap_or("").to_string();
+fn parse_device(node: Element<'_, '_>) -> Result<DeviceEntry, EagleError> {
+    let text = |name| node.child_text(name).unwrap_or("").to_string();
     let hardware_address =
         parse_hardware_address(&text("HardwareAddress")).ok_or_else(|| EagleError::Malformed {
             command: "device_list",
@@ -67,7 +70,8 @@ fn parse_device(node: roxmltree::Node<'_, '_>) -> Result<DeviceEntry, EagleError
     Ok(DeviceEntry {
         hardware_address,
         model_id: text("ModelId"),
-        name: xml::child_text(node, "Name")
+        name: node
+            .child_text("Name")
             .filter(|n| !n.is_empty())
             .map(str::to_string),
         connection_status: text("ConnectionStatus"),

@@ -5,11 +5,11 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use super::device_list::{parse_hardware_address, parse_last_contact};
+use super::element_tree::{Element, ElementTree};
 use super::error::EagleError;
 use super::sample::{Anomaly, MeterSample};
 use super::text_field;
 use super::value::{check_demand, parse_value, to_base_unit, unwrap_negative, Value};
-use super::xml;
 
 /// Variable names, which drifted across firmware (docs/eagle-api.md §3.3); first match wins.
 const DEMAND: &[&str] = &["zigbee:InstantaneousDemand"];
@@ -48,26 +48,27 @@ pub fn parse_device_query(body: &str) -> Result<MeterSample, EagleError> {
     if body.trim().is_empty() {
         return Err(malformed("empty-body", "empty reply".into()));
     }
-    xml::read_root(body, |root| {
-        if !xml::is(root, "Device") {
+    ElementTree::read(body, |root| {
+        if !root.is("Device") {
             return Err(malformed(
                 "unexpected-root",
-                format!("root element <{}>", root.tag_name().name()),
+                format!("root element <{}>", root.name()),
             ));
         }
-        let details = xml::child(root, "DeviceDetails")
+        let details = root
+            .child("DeviceDetails")
             .ok_or_else(|| malformed("no-device-details", "no <DeviceDetails>".into()))?;
-        let address_text = xml::child_text(details, "HardwareAddress").unwrap_or("");
+        let address_text = details.child_text("HardwareAddress").unwrap_or("");
         let meter = parse_hardware_address(address_text)
             .ok_or_else(|| malformed("bad-address", format!("HardwareAddress {address_text:?}")))?;
-        let status = xml::child_text(details, "ConnectionStatus").unwrap_or("");
+        let status = details.child_text("ConnectionStatus").unwrap_or("");
         if !status.eq_ignore_ascii_case("Connected") {
             return Err(EagleError::MeterNotJoined {
                 meter,
                 status: status.to_string(),
             });
         }
-        let last_contact_text = xml::child_text(details, "LastContact").unwrap_or("");
+        let last_contact_text = details.child_text("LastContact").unwrap_or("");
         let meter_time = parse_last_contact(last_contact_text)
             .flatten()
             .ok_or_else(|| {
@@ -76,7 +77,8 @@ pub fn parse_device_query(body: &str) -> Result<MeterSample, EagleError> {
                     format!("LastContact {last_contact_text:?}"),
                 )
             })?;
-        let components = xml::child(root, "Components")
+        let components = root
+            .child("Components")
             .ok_or_else(|| malformed("no-components", "<Device> without <Components>".into()))?;
         let variables = collect_variables(components);
         Ok(decode(meter, meter_time, &variables))
@@ -85,15 +87,15 @@ pub fn parse_device_query(body: &str) -> Result<MeterSample, EagleError> {
 }
 
 /// Gathers every named `<Variable>` under `<Components>`.
-fn collect_variables<'a>(components: roxmltree::Node<'a, '_>) -> Variables<'a> {
+fn collect_variables<'a>(components: Element<'_, 'a>) -> Variables<'a> {
     let variables = components
         .descendants()
-        .filter(|n| xml::is(*n, "Variable"))
+        .filter(|n| n.is("Variable"))
         .filter_map(|variable| {
             Some(RawVariable {
-                name: xml::child_text(variable, "Name")?,
-                value: xml::child_text(variable, "Value"),
-                units: xml::child_text(variable, "Units"),
+                name: variable.child_text("Name")?,
+                value: variable.child_text("Value"),
+                units: variable.child_text("Units"),
             })
         })
         .collect();

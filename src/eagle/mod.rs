@@ -9,9 +9,11 @@
 pub mod certificate;
 pub mod device_list;
 pub mod device_query;
+pub mod element_tree;
 mod error;
 mod gateway;
 pub mod legacy;
+pub mod plain_xml;
 pub mod request;
 mod sample;
 pub mod text_field;

@@ -189,30 +189,6 @@ pub fn read_root<T>(body: &str, read: impl FnOnce(Node<'_, '_>) -> T) -> Result<
     Ok(read(doc.root_element()))
 }
 
-/// Case-insensitive test of an element's tag name.
-pub fn is(node: Node<'_, '_>, name: &str) -> bool {
-    node.is_element() && node.tag_name().name().eq_ignore_ascii_case(name)
-}
-
-/// The first child element named `name` (case-insensitive).
-pub fn child<'a, 'input>(node: Node<'a, 'input>, name: &str) -> Option<Node<'a, 'input>> {
-    node.children().find(|c| is(*c, name))
-}
-
-/// All child elements named `name` (case-insensitive).
-pub fn children<'a, 'input: 'a>(
-    node: Node<'a, 'input>,
-    name: &'a str,
-) -> impl Iterator<Item = Node<'a, 'input>> + 'a {
-    node.children().filter(move |c| is(*c, name))
-}
-
-/// The trimmed text of the child element `name`; `None` when the element is absent, `Some("")`
-/// when it is present but empty.
-pub fn child_text<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> {
-    child(node, name).map(|c| c.text().unwrap_or("").trim())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,17 +258,5 @@ mod tests {
         let raw = "&".repeat(1 << 20);
         let repaired = repair_ampersands(&raw);
         assert_eq!(repaired.len(), 5 << 20);
-    }
-
-    #[test]
-    fn lookups_ignore_case() {
-        let text = read_root("<DEVICE><name> Meter </name></DEVICE>", |root| {
-            (
-                is(root, "Device"),
-                child_text(root, "Name").map(str::to_string),
-            )
-        })
-        .unwrap();
-        assert_eq!(text, (true, Some("Meter".to_string())));
     }
 }

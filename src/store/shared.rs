@@ -81,6 +81,10 @@ mod tests {
     }
 
     #[tokio::test]
+    #[expect(
+        clippy::await_holding_lock,
+        reason = "the lock is held to make the store busy"
+    )]
     async fn brief_work_waits_for_the_pool_when_the_store_is_busy() {
         let (_dir, store) = shared();
         let caller = std::thread::current().id();
