@@ -145,9 +145,10 @@ mod tests {
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
-    /// Every reply fixture, and whether it is plain.
+    /// Every XML reply fixture, and whether it is plain.
     const FIXTURES: &[(&str, bool)] = &[
         ("device_list_2019.xml", true),
+        ("device_list_stale_first.xml", true),
         ("device_query_2017_one_variable.xml", true),
         ("device_query_2018_inline_units.xml", true),
         ("device_query_2021.xml", true),
@@ -167,6 +168,16 @@ mod tests {
         for &(name, plain) in FIXTURES {
             assert_eq!(assert_agrees(&fixture(name)), plain, "{name}");
         }
+        // A fixture added later is added here too.
+        let dir = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".xml"))
+            .collect();
+        on_disk.sort();
+        let listed: Vec<&str> = FIXTURES.iter().map(|&(name, _)| name).collect();
+        assert_eq!(on_disk, listed);
     }
 
     #[test]
