@@ -138,14 +138,19 @@ impl Recorder {
     /// thread switches a poll saved).
     pub async fn retry_waiting(&mut self) -> Vec<StoredReading> {
         if self.waiting.is_empty() {
-            let due = self.next_commit_at.is_none_or(|at| Instant::now() >= at);
-            if self.uncommitted > 0 && due {
+            if self.uncommitted > 0 && self.commit_due() {
                 let committed = self.store.call(commit_if_due).await;
                 self.note_commit(committed);
             }
             return Vec::new();
         }
         self.write_waiting().await
+    }
+
+    /// Whether the store's batched commit is due (always, when it does not batch), as of the
+    /// last call's [`Store::next_commit_at`].
+    fn commit_due(&self) -> bool {
+        self.next_commit_at.is_none_or(|at| Instant::now() >= at)
     }
 
     /// How many readings are journaled but not yet committed (batched commits).
@@ -249,8 +254,7 @@ impl Recorder {
             Ok((stored, commit_if_due(store)))
         };
         // Until the commit is due, this only journals (no fsync): done here, not on the pool.
-        let commit_due = self.next_commit_at.is_none_or(|at| Instant::now() >= at);
-        let written = if commit_due {
+        let written = if self.commit_due() {
             self.store.call(write).await
         } else {
             self.store.call_brief(write).await

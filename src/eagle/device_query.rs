@@ -210,14 +210,10 @@ fn decode(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eagle::fixture;
 
     fn dec(s: &str) -> Option<Decimal> {
         Some(Decimal::from_str(s).unwrap())
-    }
-
-    fn fixture(name: &str) -> String {
-        let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
     fn sample(name: &str) -> MeterSample {

@@ -25,3 +25,11 @@ pub use certificate::{Fingerprint, PinSource};
 pub use error::{EagleError, EMPTY_BODY};
 pub use gateway::{Api, Eagle};
 pub use sample::{Anomaly, MeterSample};
+
+/// A reply fixture from `tests/fixtures/` (recorded replies; their sources are in its
+/// README), for the unit tests.
+#[cfg(test)]
+pub(crate) fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}

@@ -116,6 +116,7 @@ fn is_plain_text(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eagle::fixture;
     use crate::eagle::xml;
 
     /// The elements as the full parser reads them, owned, or its error.
@@ -138,11 +139,6 @@ mod tests {
             "plain and full readings differ on {body:?}"
         );
         true
-    }
-
-    fn fixture(name: &str) -> String {
-        let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
     /// Every XML reply fixture, and whether it is plain.
