@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Where a poll's CPU goes: the shipped logger (release, the Pi's features) built with line
-# tables into target/profiling, one poll a second against the simulator, sampled by `perf`
+# tables into target/profiling, one poll every INTERVAL seconds against the simulator, sampled by `perf`
 # (Debian's linux-perf) for SECONDS; prints CPU per poll and each part's share of the samples.
 #
-#   benches/poll_profile.sh [SECONDS]        (default 120)
+#   benches/poll_profile.sh [SECONDS [INTERVAL]]   (defaults: 120, 1 s a poll; 6 is the shipped)
 #   KEEP=1 …                                 keeps target/bench.*/perf.data for `perf report`
 #
 # A part's share counts every sample with one of its functions on the stack (a caller's share
@@ -12,6 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-120}
+interval=${2:-1}
 command -v perf >/dev/null || { echo "needs perf (apt-get install -y linux-perf)" >&2; exit 1; }
 # shellcheck source=benches/lib.sh
 source benches/lib.sh
@@ -23,7 +24,7 @@ profiled=target/profiling/release/rainforest-logger
 
 port=$(random_port)
 start_sim "$port" "$work/sim.log" --meter-update 500ms
-write_config "$work/config.toml" "$port" 1s
+write_config "$work/config.toml" "$port" "${interval}s"
 RUST_LOG=warn "$profiled" run --config "$work/config.toml" 2>"$work/run.log" &
 pid=$!
 bench_pids+=("$pid")
